@@ -1,0 +1,146 @@
+/*
+ * minutesd: the command line.  One binary, subcommands:
+ *
+ *   minutesd parse [--compact] [--layout NAME] FILE…   print the model as JSON
+ *   minutesd version
+ *
+ * `parse` is the pipeline with nothing around it: what the daemon would load
+ * is exactly what it prints.  It prints the model even for a document it
+ * rejects (with the issues that say why) and then exits 1, so a person can
+ * see what was understood; errors go to stderr as one line naming the file.
+ */
+#include "model.h"
+#include "pipeline.h"
+#include "readfile.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { EXIT_REJECTED = 1, EXIT_USAGE = 2 };
+
+static void usage(FILE *f)
+{
+    fputs("usage: minutesd parse [--compact] [--layout NAME] FILE...\n"
+          "       minutesd version\n",
+          f);
+}
+
+static char *file_uri(const char *path)
+{
+    char *abs = realpath(path, NULL);
+    const char *p = abs ? abs : path;
+    size_t n = strlen(p);
+    char *uri = malloc(n * 3 + 8);
+    if (!uri) {
+        free(abs);
+        return NULL;
+    }
+    strcpy(uri, "file://");
+    char *o = uri + 7;
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *s = (const unsigned char *)p; *s; s++) {
+        /* RFC 3986 unreserved and '/' pass; the rest is percent-encoded */
+        if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+            strchr("/-._~", *s)) {
+            *o++ = (char)*s;
+        } else {
+            *o++ = '%';
+            *o++ = hex[*s >> 4];
+            *o++ = hex[*s & 15];
+        }
+    }
+    *o = '\0';
+    free(abs);
+    return uri;
+}
+
+static int cmd_parse(int argc, char **argv)
+{
+    bool pretty = true;
+    struct pipeline_opts opts = {0};
+    int i = 0, nfiles = 0, status = 0;
+    for (; i < argc; i++) {
+        if (strcmp(argv[i], "--compact") == 0)
+            pretty = false;
+        else if (strcmp(argv[i], "--layout") == 0 && i + 1 < argc)
+            opts.layout = argv[++i];
+        else if (strcmp(argv[i], "--") == 0) {
+            i++;
+            break;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "minutesd: unknown option \"%s\"\n", argv[i]);
+            usage(stderr);
+            return EXIT_USAGE;
+        } else
+            break;
+    }
+    if (i >= argc) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    for (; i < argc; i++, nfiles++) {
+        const char *path = argv[i];
+        unsigned char *data = NULL;
+        size_t len = 0;
+        int rc = readfile_all(path, PIPELINE_MAX_BYTES, &data, &len);
+        if (rc == -EFBIG) {
+            fprintf(stderr, "minutesd: %s: file too large (more than %zu MiB)\n", path, PIPELINE_MAX_BYTES >> 20);
+            status = EXIT_REJECTED;
+            continue;
+        }
+        if (rc < 0) {
+            fprintf(stderr, "minutesd: %s: could not read file: %s\n", path, strerror(-rc));
+            status = EXIT_USAGE;
+            continue;
+        }
+        const char *base = strrchr(path, '/');
+        char *uri = file_uri(path);
+        enum stage_result res;
+        struct md_doc *doc = pipeline_run(data, len, base ? base + 1 : path, uri, &opts, &res);
+        free(uri);
+        free(data);
+        struct buf out;
+        buf_init(&out, 0);
+        model_json(doc, &out, pretty);
+        if (!pretty)
+            buf_putc(&out, '\n');
+        fwrite(out.data, 1, out.len, stdout);
+        buf_free(&out);
+        if (res == STAGE_REJECT) {
+            fprintf(stderr, "minutesd: %s: rejected: %s\n", path, pipeline_first_error(doc));
+            if (status == 0)
+                status = EXIT_REJECTED;
+        }
+        model_destroy(doc);
+    }
+    if (fflush(stdout) != 0) {
+        fprintf(stderr, "minutesd: could not write output: %s\n", strerror(errno));
+        return EXIT_USAGE;
+    }
+    (void)nfiles;
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "parse") == 0)
+        return cmd_parse(argc - 2, argv + 2);
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("minutesd %s\n", MINUTESD_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    fprintf(stderr, "minutesd: unknown command \"%s\"\n", cmd);
+    usage(stderr);
+    return EXIT_USAGE;
+}

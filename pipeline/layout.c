@@ -1,0 +1,63 @@
+/*
+ * layout: the registry.  One line per layout; order breaks ties.
+ */
+#include "layout.h"
+#include "text.h"
+
+#include <string.h>
+
+extern const struct layout layout_punkt_sections;
+extern const struct layout layout_punkt_inline;
+extern const struct layout layout_punkt_duration;
+extern const struct layout layout_caps_sections;
+extern const struct layout layout_numbered_plain;
+extern const struct layout layout_generic;
+
+static const struct layout *const registry[] = {
+    &layout_punkt_sections,
+    &layout_punkt_inline,
+    &layout_punkt_duration,
+    &layout_caps_sections,
+    &layout_numbered_plain,
+    &layout_generic,
+};
+
+const struct layout *layout_detect(const struct lines *L)
+{
+    const struct layout *best = &layout_generic;
+    int top = -1;
+    for (size_t i = 0; i < sizeof registry / sizeof *registry; i++) {
+        int s = registry[i]->detect(L);
+        if (s > top) {
+            top = s;
+            best = registry[i];
+        }
+    }
+    return best;
+}
+
+const struct layout *layout_by_name(const char *name)
+{
+    for (size_t i = 0; i < sizeof registry / sizeof *registry; i++)
+        if (strcmp(registry[i]->name, name) == 0)
+            return registry[i];
+    return NULL;
+}
+
+size_t layout_count_prefix(const struct lines *L, const char *lit, size_t max)
+{
+    size_t c = 0, n = max && max < L->n ? max : L->n;
+    for (size_t i = 0; i < n; i++)
+        if (L->v[i].len && text_prefix_ci(L->v[i].s, L->v[i].len, lit))
+            c++;
+    return c;
+}
+
+size_t layout_count_equal(const struct lines *L, const char *lit, size_t max)
+{
+    size_t c = 0, n = max && max < L->n ? max : L->n;
+    for (size_t i = 0; i < n; i++)
+        if (L->v[i].len && text_eq_ci(L->v[i].s, L->v[i].len, lit))
+            c++;
+    return c;
+}

@@ -1,0 +1,248 @@
+/*
+ * lines: see lines.h.
+ */
+#include "lines.h"
+#include "text.h"
+
+#include <string.h>
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* "Side 3 af 12", "Side 3", "Page 3 of 12", "- 3 -", "3/12" */
+static bool is_furniture(const char *s, size_t n)
+{
+    size_t i = 0;
+    int v;
+    if (text_prefix_ci(s, n, "side ") || text_prefix_ci(s, n, "page ")) {
+        i = 5;
+        size_t d = text_parse_uint(s + i, n - i, &v);
+        if (!d)
+            return false;
+        i += d;
+        if (i == n)
+            return true;
+        if (text_prefix_ci(s + i, n - i, " af ") || text_prefix_ci(s + i, n - i, " of ")) {
+            i += 4;
+            d = text_parse_uint(s + i, n - i, &v);
+            return d && i + d == n;
+        }
+        return false;
+    }
+    if (n >= 5 && s[0] == '-' && s[1] == ' ' && s[n - 1] == '-' && s[n - 2] == ' ') {
+        for (i = 2; i < n - 2; i++)
+            if (!is_digit(s[i]))
+                return false;
+        return true;
+    }
+    return false;
+}
+
+/* "at | dagsorden godkendes. |" -> "at dagsorden godkendes." */
+static bool has_cells(const char *s, size_t n)
+{
+    if (n >= 2 && (s[0] == '|' || s[n - 1] == '|'))
+        return true;
+    for (size_t i = 0; i + 2 < n; i++)
+        if (s[i] == ' ' && s[i + 1] == '|' && s[i + 2] == ' ')
+            return true;
+    return false;
+}
+
+static void flatten_cells(struct arena *a, struct line *l)
+{
+    char *out = arena_alloc(a, l->len + 1);
+    size_t o = 0;
+    bool space = false;
+    for (size_t i = 0; i < l->len; i++) {
+        char c = l->s[i] == '|' ? ' ' : l->s[i];
+        if (c == ' ' || c == '\t') {
+            space = o > 0;
+            continue;
+        }
+        if (space)
+            out[o++] = ' ';
+        space = false;
+        out[o++] = c;
+    }
+    l->s = out;
+    l->len = o;
+}
+
+static size_t chars(const char *s, size_t n)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return c;
+}
+
+static size_t first_word_chars(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && s[i] != ' ' && s[i] != '\t')
+        i++;
+    return chars(s, i);
+}
+
+/*
+ * Hard-wrap detection.  A converter that wraps at W characters leaves no
+ * line longer than W and many lines just short of it; a document with one
+ * paragraph per line has lines far longer than any page.  W is the longest
+ * line length (up to 140) that at least a few lines come close to.
+ */
+static size_t wrap_width(const struct line *v, size_t n)
+{
+    size_t hist[141] = {0}, total = 0, longer = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!v[i].len)
+            continue;
+        size_t c = chars(v[i].s, v[i].len);
+        total++;
+        if (c > 140)
+            longer++;
+        else
+            hist[c]++;
+    }
+    if (total < 8 || longer * 50 > total)
+        return 0;
+    size_t need = total / 20 > 3 ? total / 20 : 3;
+    for (size_t w = 140; w >= 40; w--) {
+        if (!hist[w])
+            continue;
+        size_t near = 0;
+        for (size_t c = w - 10; c <= w; c++)
+            near += hist[c];
+        if (near >= need)
+            return w;
+    }
+    return 0;
+}
+
+static bool ends_sentence(const struct line *l)
+{
+    char c = l->len ? l->s[l->len - 1] : '.';
+    return c == '.' || c == ':' || c == '!' || c == '?' || c == ';';
+}
+
+void lines_split(struct arena *a, const char *text, size_t len, lines_structural_fn structural,
+                 struct lines *out)
+{
+    size_t cap = 64, n = 0;
+    struct line *v = arena_alloc(a, cap * sizeof *v);
+    unsigned char *brk = arena_alloc(a, cap); /* 1: this blank line is a page break */
+    memset(out, 0, sizeof *out);
+    int no = 0;
+    size_t i = 0;
+    bool in_break = false;
+    while (i <= len) {
+        const char *nl = i < len ? memchr(text + i, '\n', len - i) : NULL;
+        size_t e = nl ? (size_t)(nl - text) : len;
+        const char *s = text + i;
+        size_t l = e - i;
+        no++;
+        text_trim(&s, &l);
+        bool furniture = l && is_furniture(s, l);
+        if (furniture) {
+            /* A page break becomes one blank line, marked, whatever blank
+             * lines the converter put around the footer. */
+            out->dropped_furniture++;
+            while (n > 0 && v[n - 1].len == 0)
+                n--;
+            in_break = true;
+        } else if (in_break && l == 0) {
+            /* still inside the page break */
+        } else {
+            if (n + 1 >= cap) {
+                v = arena_grow(a, v, n, cap * 2, sizeof *v);
+                brk = arena_grow(a, brk, n, cap * 2, 1);
+                cap *= 2;
+            }
+            if (in_break && n > 0) {
+                v[n].s = "";
+                v[n].len = 0;
+                v[n].no = no;
+                brk[n++] = 1;
+            }
+            in_break = false;
+            struct line *ln = &v[n];
+            brk[n++] = 0;
+            ln->s = s;
+            ln->len = l;
+            ln->no = no;
+            if (l && has_cells(s, l))
+                flatten_cells(a, ln);
+        }
+        if (!nl)
+            break;
+        i = e + 1;
+    }
+    size_t w = wrap_width(v, n);
+    out->wrap_width = w;
+    if (w) {
+        /* A page break inside a paragraph (the line before it runs to the
+         * margin and ends mid-sentence) joins the halves; one at a
+         * paragraph's end stays a paragraph break. */
+        size_t o = 0;
+        for (size_t k = 0; k < n; k++) {
+            if (brk[k] && o > 0 && k + 1 < n && v[o - 1].len && !ends_sentence(&v[o - 1]) &&
+                chars(v[o - 1].s, v[o - 1].len) + 15 >= w)
+                continue;
+            v[o++] = v[k];
+        }
+        n = o;
+        /* Mark first, then build each joined run with one copy, so that a
+         * long wrapped paragraph costs linear time. */
+        unsigned char *join = arena_alloc(a, n + 1);
+        for (size_t k = 1; k < n; k++) {
+            const struct line *prev = &v[k - 1], *cur = &v[k];
+            if (!prev->len || !cur->len)
+                continue;
+            size_t pc = chars(prev->s, prev->len);
+            bool wrapped = pc + 1 + first_word_chars(cur->s, cur->len) > w && pc + 15 >= w;
+            if (!wrapped)
+                continue;
+            enum lines_join j = structural ? structural(prev->s, prev->len, cur->s, cur->len) : LINES_JOIN;
+            if (j == LINES_JOIN || (j == LINES_TIGHT && pc + 6 >= w))
+                join[k] = 1;
+        }
+        o = 0;
+        for (size_t k = 0; k < n;) {
+            size_t e = k + 1, total = v[k].len;
+            while (e < n && join[e])
+                total += v[e].len + 1, e++;
+            struct line run = v[k];
+            if (e > k + 1) {
+                char *j = arena_alloc(a, total + 1);
+                size_t jl = 0;
+                for (size_t r = k; r < e; r++) {
+                    const struct line *cur = &v[r];
+                    if (r > k) {
+                        /* "sammen-" + "hængende" was one word; "Børne-" +
+                         * "og" is a Danish compound and keeps its hyphen. */
+                        bool hyphen = jl >= 2 && j[jl - 1] == '-' && text_is_lower_at(j, jl, jl - 2) &&
+                                      text_is_lower_at(cur->s, cur->len, 0) &&
+                                      !text_prefix_ci(cur->s, cur->len, "og ") &&
+                                      !text_prefix_ci(cur->s, cur->len, "eller ");
+                        if (hyphen)
+                            jl--;
+                        else
+                            j[jl++] = ' ';
+                        out->joined_wraps++;
+                    }
+                    memcpy(j + jl, cur->s, cur->len);
+                    jl += cur->len;
+                }
+                run.s = j;
+                run.len = jl;
+            }
+            v[o++] = run;
+            k = e;
+        }
+        n = o;
+    }
+    out->v = v;
+    out->n = n;
+}

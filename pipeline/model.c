@@ -1,0 +1,393 @@
+/*
+ * model: lifetime of a document model and its JSON form.
+ *
+ * The JSON is written by hand rather than through jansson: the model is a
+ * fixed shape, the writer is a few dozen lines, and building a jansson tree
+ * only to serialise it would cost more than parsing the document did (the
+ * pipeline's throughput target includes the JSON).  The input is valid UTF-8
+ * (decode guarantees it), so escaping only has to handle quotes, backslashes
+ * and control characters.
+ */
+#include "model.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct md_doc *model_create(void)
+{
+    struct md_doc *doc = xcalloc(1, sizeof *doc);
+    doc->arena = arena_create();
+    doc->kind = "agenda";
+    doc->layout = "generic";
+    return doc;
+}
+
+void model_destroy(struct md_doc *doc)
+{
+    if (!doc)
+        return;
+    free(doc->text);
+    arena_destroy(doc->arena);
+    free(doc);
+}
+
+char *model_strndup(struct md_doc *doc, const char *s, size_t n)
+{
+    return arena_strndup(doc->arena, s, n);
+}
+
+char *model_strdup(struct md_doc *doc, const char *s)
+{
+    return arena_strdup(doc->arena, s);
+}
+
+/* Doubling growth inside the arena; the abandoned blocks are at most as
+ * large as the final one, so the waste is bounded by 2x. */
+#define GROW(doc, arr, n, cap)                                                       \
+    do {                                                                             \
+        if ((n) == (cap)) {                                                          \
+            size_t nc_ = (cap) ? (cap) * 2 : 8;                                      \
+            (arr) = arena_grow((doc)->arena, (arr), (n), nc_, sizeof *(arr));        \
+            (cap) = nc_;                                                             \
+        }                                                                            \
+    } while (0)
+
+struct md_item *model_add_item(struct md_doc *doc)
+{
+    GROW(doc, doc->items, doc->nitems, doc->capitems);
+    struct md_item *it = &doc->items[doc->nitems++];
+    memset(it, 0, sizeof *it);
+    it->is_public = MD_UNKNOWN;
+    it->duration_minutes = -1;
+    it->line = -1;
+    return it;
+}
+
+struct md_participant *model_add_participant(struct md_doc *doc)
+{
+    GROW(doc, doc->participants, doc->nparticipants, doc->capparticipants);
+    struct md_participant *p = &doc->participants[doc->nparticipants++];
+    memset(p, 0, sizeof *p);
+    p->present = true;
+    return p;
+}
+
+struct md_section *model_item_add_section(struct md_doc *doc, struct md_item *it)
+{
+    GROW(doc, it->sections, it->nsections, it->capsections);
+    struct md_section *s = &it->sections[it->nsections++];
+    memset(s, 0, sizeof *s);
+    return s;
+}
+
+struct md_attachment *model_item_add_attachment(struct md_doc *doc, struct md_item *it)
+{
+    GROW(doc, it->attachments, it->nattachments, it->capattachments);
+    struct md_attachment *a = &it->attachments[it->nattachments++];
+    memset(a, 0, sizeof *a);
+    return a;
+}
+
+struct md_amount *model_item_add_amount(struct md_doc *doc, struct md_item *it)
+{
+    GROW(doc, it->amounts, it->namounts, it->capamounts);
+    struct md_amount *a = &it->amounts[it->namounts++];
+    memset(a, 0, sizeof *a);
+    return a;
+}
+
+void model_item_add_absent(struct md_doc *doc, struct md_item *it, const char *name)
+{
+    for (size_t i = 0; i < it->nabsent; i++)
+        if (strcmp(it->absent[i], name) == 0)
+            return;
+    GROW(doc, it->absent, it->nabsent, it->capabsent);
+    it->absent[it->nabsent++] = model_strdup(doc, name);
+}
+
+void model_add_issue(struct md_doc *doc, const char *severity, const char *code,
+                     int item, int line, const char *fmt, ...)
+{
+    /* A hostile document could raise an issue per line; a few hundred say
+     * everything a person will read, and the cap keeps the model small. */
+    if (doc->nissues >= 200 && strcmp(severity, "error") != 0)
+        return;
+    GROW(doc, doc->issues, doc->nissues, doc->capissues);
+    struct md_issue *is = &doc->issues[doc->nissues++];
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    is->severity = severity;
+    is->code = code;
+    is->message = model_strdup(doc, msg);
+    is->item = item;
+    is->line = line;
+}
+
+size_t model_count_issues(const struct md_doc *doc, const char *severity)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < doc->nissues; i++)
+        if (strcmp(doc->issues[i].severity, severity) == 0)
+            n++;
+    return n;
+}
+
+/* ---- JSON ---------------------------------------------------------------- */
+
+struct jw {
+    struct buf *out;
+    bool pretty;
+    int depth;
+    bool first;   /* no member written yet at this depth */
+    int err;
+};
+
+static void jw_raw(struct jw *w, const char *s, size_t n)
+{
+    if (!w->err && buf_append(w->out, s, n) < 0)
+        w->err = -1;
+}
+
+static void jw_str(struct jw *w, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    if (!s) {
+        jw_raw(w, "null", 4);
+        return;
+    }
+    jw_raw(w, "\"", 1);
+    const char *run = s;
+    for (const char *p = s; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        jw_raw(w, run, (size_t)(p - run));
+        run = p + 1;
+        switch (c) {
+        case '"': jw_raw(w, "\\\"", 2); break;
+        case '\\': jw_raw(w, "\\\\", 2); break;
+        case '\n': jw_raw(w, "\\n", 2); break;
+        case '\t': jw_raw(w, "\\t", 2); break;
+        default: {
+            char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            jw_raw(w, e, 6);
+        }
+        }
+    }
+    jw_raw(w, run, strlen(run));
+    jw_raw(w, "\"", 1);
+}
+
+static void jw_indent(struct jw *w)
+{
+    if (!w->pretty)
+        return;
+    jw_raw(w, "\n", 1);
+    for (int i = 0; i < w->depth; i++)
+        jw_raw(w, "  ", 2);
+}
+
+static void jw_sep(struct jw *w)
+{
+    if (!w->first)
+        jw_raw(w, ",", 1);
+    w->first = false;
+    jw_indent(w);
+}
+
+static void jw_key(struct jw *w, const char *k)
+{
+    jw_sep(w);
+    jw_str(w, k);
+    jw_raw(w, w->pretty ? ": " : ":", w->pretty ? 2 : 1);
+}
+
+static void jw_open(struct jw *w, char c)
+{
+    jw_raw(w, &c, 1);
+    w->depth++;
+    w->first = true;
+}
+
+static void jw_close(struct jw *w, char c)
+{
+    w->depth--;
+    if (!w->first)
+        jw_indent(w);
+    jw_raw(w, &c, 1);
+    w->first = false;
+}
+
+static void jw_kstr(struct jw *w, const char *k, const char *v)
+{
+    jw_key(w, k);
+    jw_str(w, v);
+}
+
+static void jw_kint(struct jw *w, const char *k, long long v, bool null_if_neg)
+{
+    jw_key(w, k);
+    if (null_if_neg && v < 0) {
+        jw_raw(w, "null", 4);
+        return;
+    }
+    char tmp[32];
+    int n = snprintf(tmp, sizeof tmp, "%lld", v);
+    jw_raw(w, tmp, (size_t)n);
+}
+
+static void jw_kbool(struct jw *w, const char *k, enum md_tri v)
+{
+    jw_key(w, k);
+    if (v == MD_UNKNOWN)
+        jw_raw(w, "null", 4);
+    else if (v == MD_TRUE)
+        jw_raw(w, "true", 4);
+    else
+        jw_raw(w, "false", 5);
+}
+
+static void json_item(struct jw *w, const struct md_item *it)
+{
+    jw_sep(w);
+    jw_open(w, '{');
+    jw_kint(w, "number", it->number, false);
+    jw_kstr(w, "label", it->label);
+    jw_kstr(w, "title", it->title);
+    jw_kstr(w, "kind", it->kind);
+    jw_kbool(w, "public", it->is_public);
+    jw_kstr(w, "case_ref", it->case_ref);
+    jw_kstr(w, "doc_ref", it->doc_ref);
+    jw_kint(w, "duration_minutes", it->duration_minutes, true);
+    jw_key(w, "sections");
+    jw_open(w, '[');
+    for (size_t i = 0; i < it->nsections; i++) {
+        const struct md_section *s = &it->sections[i];
+        jw_sep(w);
+        jw_open(w, '{');
+        jw_kstr(w, "key", s->key);
+        jw_kstr(w, "heading", s->heading);
+        jw_kstr(w, "text", s->text);
+        jw_close(w, '}');
+    }
+    jw_close(w, ']');
+    jw_kstr(w, "recommendation", it->recommendation);
+    jw_key(w, "decision");
+    if (it->decision_text) {
+        jw_open(w, '{');
+        jw_kstr(w, "text", it->decision_text);
+        jw_kstr(w, "outcome", it->outcome);
+        jw_close(w, '}');
+    } else {
+        jw_raw(w, "null", 4);
+    }
+    jw_key(w, "absent");
+    jw_open(w, '[');
+    for (size_t i = 0; i < it->nabsent; i++) {
+        jw_sep(w);
+        jw_str(w, it->absent[i]);
+    }
+    jw_close(w, ']');
+    jw_key(w, "attachments");
+    jw_open(w, '[');
+    for (size_t i = 0; i < it->nattachments; i++) {
+        jw_sep(w);
+        jw_open(w, '{');
+        jw_kstr(w, "title", it->attachments[i].title);
+        jw_kstr(w, "doc_ref", it->attachments[i].doc_ref);
+        jw_close(w, '}');
+    }
+    jw_close(w, ']');
+    jw_key(w, "amounts");
+    jw_open(w, '[');
+    for (size_t i = 0; i < it->namounts; i++) {
+        jw_sep(w);
+        jw_open(w, '{');
+        jw_kint(w, "dkk", it->amounts[i].dkk, false);
+        jw_kstr(w, "text", it->amounts[i].text);
+        jw_close(w, '}');
+    }
+    jw_close(w, ']');
+    jw_close(w, '}');
+}
+
+int model_json(const struct md_doc *doc, struct buf *out, bool pretty)
+{
+    struct jw w = {.out = out, .pretty = pretty, .first = true};
+    const struct md_meeting *m = &doc->meeting;
+
+    jw_open(&w, '{');
+    jw_kstr(&w, "schema", MD_SCHEMA);
+    jw_key(&w, "source");
+    jw_open(&w, '{');
+    jw_kstr(&w, "name", doc->source_name);
+    jw_kstr(&w, "uri", doc->source_uri);
+    jw_kstr(&w, "sha256", doc->sha256);
+    jw_kint(&w, "bytes", (long long)doc->source_bytes, false);
+    jw_kstr(&w, "encoding", doc->encoding);
+    jw_close(&w, '}');
+    jw_kstr(&w, "kind", doc->kind);
+    jw_kstr(&w, "layout", doc->layout);
+    jw_kstr(&w, "title", doc->title);
+
+    jw_key(&w, "meeting");
+    jw_open(&w, '{');
+    jw_kstr(&w, "body", m->body);
+    jw_kstr(&w, "cluster", m->cluster);
+    jw_kstr(&w, "level", m->level);
+    jw_kstr(&w, "region", m->region);
+    jw_kstr(&w, "date", m->date);
+    jw_kstr(&w, "start", m->start);
+    jw_kstr(&w, "end", m->end);
+    jw_kstr(&w, "location", m->location);
+    jw_kstr(&w, "chair", m->chair);
+    jw_kbool(&w, "extraordinary", m->extraordinary ? MD_TRUE : MD_FALSE);
+    jw_close(&w, '}');
+
+    jw_key(&w, "participants");
+    jw_open(&w, '[');
+    for (size_t i = 0; i < doc->nparticipants; i++) {
+        const struct md_participant *p = &doc->participants[i];
+        jw_sep(&w);
+        jw_open(&w, '{');
+        jw_kstr(&w, "name", p->name);
+        jw_kstr(&w, "role", p->role);
+        jw_kstr(&w, "organization", p->organization);
+        jw_kstr(&w, "party", p->party);
+        jw_kstr(&w, "group", p->group);
+        jw_kbool(&w, "present", p->present ? MD_TRUE : MD_FALSE);
+        jw_kstr(&w, "note", p->note);
+        jw_close(&w, '}');
+    }
+    jw_close(&w, ']');
+
+    jw_key(&w, "items");
+    jw_open(&w, '[');
+    for (size_t i = 0; i < doc->nitems; i++)
+        json_item(&w, &doc->items[i]);
+    jw_close(&w, ']');
+
+    jw_key(&w, "issues");
+    jw_open(&w, '[');
+    for (size_t i = 0; i < doc->nissues; i++) {
+        const struct md_issue *is = &doc->issues[i];
+        jw_sep(&w);
+        jw_open(&w, '{');
+        jw_kstr(&w, "severity", is->severity);
+        jw_kstr(&w, "code", is->code);
+        jw_kstr(&w, "message", is->message);
+        jw_kint(&w, "item", is->item, true);
+        jw_kint(&w, "line", is->line, true);
+        jw_close(&w, '}');
+    }
+    jw_close(&w, ']');
+    jw_close(&w, '}');
+    if (pretty)
+        jw_raw(&w, "\n", 1);
+    return w.err;
+}

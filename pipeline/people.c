@@ -1,0 +1,341 @@
+/*
+ * people: see people.h.
+ */
+#include "people.h"
+#include "text.h"
+
+#include <string.h>
+
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* Words that mark an organisation or role, never part of a name. */
+static const char *const org_words[] = {
+    "kommune", "kommunes", "region", "regionen", "hospital", "hospitalet", "sygehus", "sygehuset",
+    "plo", "psykiatrien", "psykiatri", "klynge", "klyngen", "sundhedsklynge", "forum", "udvalg",
+    "direktør", "borgmester", "formand", "medformand", "sekretariat", "sekretariatet", "afdeling",
+    "universitetshospital", "regionshospitalet", "regionshospital", "praksis", "læge", "konsulent",
+    "kommunalbestyrelse", "regionsråd", "medlem", "medlemmer", "repræsentant", "chef", "leder",
+};
+
+static const char *const particles[] = {"af", "von", "van", "de", "la", "le", "du", "der", "den", "da", "di"};
+
+static bool word_in(const char *w, size_t wn, const char *const *list, size_t nlist)
+{
+    char f[64];
+    if (wn == 0 || wn >= sizeof f)
+        return false;
+    text_fold(f, w, wn);
+    for (size_t k = 0; k < nlist; k++)
+        if (strlen(list[k]) == wn && memcmp(f, list[k], wn) == 0)
+            return true;
+    return false;
+}
+
+bool people_is_name(const char *s, size_t n)
+{
+    text_trim(&s, &n);
+    if (n < 4 || n > 80)
+        return false;
+    size_t words = 0, caps = 0;
+    size_t i = 0;
+    while (i < n) {
+        while (i < n && is_blank(s[i]))
+            i++;
+        size_t b = i;
+        while (i < n && !is_blank(s[i]))
+            i++;
+        if (i == b)
+            break;
+        const char *w = s + b;
+        size_t wn = i - b;
+        words++;
+        for (size_t k = 0; k < wn; k++) {
+            unsigned char c = (unsigned char)w[k];
+            if ((c >= '0' && c <= '9') || c == '(' || c == ')' || c == ':' || c == ',' || c == ';' || c == '/')
+                return false;
+        }
+        if (word_in(w, wn, org_words, sizeof org_words / sizeof *org_words))
+            return false;
+        if (text_is_upper_at(w, wn, 0)) {
+            /* "S." initials are fine; an all-caps word of 2+ letters is an
+             * abbreviation (PLO, AC), not a name. */
+            if (wn >= 2 && text_is_all_caps(w, wn) && !(wn == 2 && w[1] == '.'))
+                return false;
+            caps++;
+        } else if (!word_in(w, wn, particles, sizeof particles / sizeof *particles)) {
+            return false;
+        }
+    }
+    return words >= 2 && words <= 6 && caps >= 2;
+}
+
+const char *people_group_of(const char *s, size_t n)
+{
+    if (text_find_prefix_ci(s, n, "sekretariat") >= 0)
+        return "secretariat";
+    if (text_find_prefix_ci(s, n, "observatør") >= 0)
+        return "observer";
+    if (text_find_prefix_ci(s, n, "bisidder") >= 0 || text_find_prefix_ci(s, n, "administrativ") >= 0)
+        return "advisor";
+    if (text_find_prefix_ci(s, n, "gæst") >= 0)
+        return "guest";
+    if (text_find_prefix_ci(s, n, "medlem") >= 0)
+        return "member";
+    return NULL;
+}
+
+/* ---- segmentation ------------------------------------------------------- */
+
+struct seg {
+    const char *s;
+    size_t n;
+    bool line_start;
+};
+
+static void trim_seg(struct seg *g)
+{
+    text_trim(&g->s, &g->n);
+    while (g->n && (g->s[g->n - 1] == '.' || g->s[g->n - 1] == ',' || g->s[g->n - 1] == ';'))
+        g->n--;
+    text_trim(&g->s, &g->n);
+    while (g->n && (g->s[0] == '-' || g->s[0] == '*' || (unsigned char)g->s[0] == 0xE2)) {
+        /* list bullets: '-', '*', U+2022 */
+        size_t skip = (unsigned char)g->s[0] == 0xE2 ? 3 : 1;
+        if (skip > g->n)
+            break;
+        g->s += skip;
+        g->n -= skip;
+        text_trim(&g->s, &g->n);
+    }
+}
+
+/* Splits at ',' ';' '\n', at " og " between two names, and at ". " when a
+ * name follows ("Knud Erik Langhoff. Kolding Kommune"). */
+static size_t split(const char *text, size_t n, struct seg *out, size_t max)
+{
+    size_t k = 0, b = 0;
+    bool ls = true;
+    for (size_t i = 0; i <= n && k < max; i++) {
+        bool cut = false, next_ls = false;
+        size_t skip = 1;
+        if (i == n || text[i] == '\n') {
+            cut = true;
+            next_ls = true;
+        } else if (text[i] == ',' || text[i] == ';') {
+            cut = true;
+        } else if (text[i] == '.' && i + 2 < n && text[i + 1] == ' ' && i > b + 3 &&
+                   text_is_lower_at(text, n, i - 1) && text_is_lower_at(text, n, i - 2) &&
+                   text_is_upper_at(text, n, i + 2) && people_is_name(text + b, i - b)) {
+            cut = true;
+        } else if (text[i] == ' ' && i + 4 <= n && text[i + 1] == 'o' && text[i + 2] == 'g' && text[i + 3] == ' ') {
+            /* " og " splits only when both sides are names. */
+            size_t e = i + 4;
+            while (e < n && text[e] != ',' && text[e] != '\n' && text[e] != ';')
+                e++;
+            const char *r = text + i + 4;
+            size_t rn = e - (i + 4);
+            while (rn && (r[rn - 1] == '.' || r[rn - 1] == ' '))
+                rn--;
+            if (people_is_name(text + b, i - b) && people_is_name(r, rn)) {
+                cut = true;
+                skip = 4;
+            }
+        }
+        if (!cut)
+            continue;
+        struct seg g = {text + b, i - b, ls};
+        trim_seg(&g);
+        if (g.n)
+            out[k++] = g;
+        ls = next_ls;
+        b = i + skip;
+        i += skip - 1;
+    }
+    return k;
+}
+
+static bool is_party(const char *s, size_t n)
+{
+    /* Danish party letters: A, B, C, F, I, K, M, O, V, Ø, Æ, Å; "SF", "EL" */
+    if (n == 1 && s[0] >= 'A' && s[0] <= 'Z')
+        return true;
+    if (n == 2 && (unsigned char)s[0] == 0xC3 && text_is_upper_at(s, n, 0))
+        return true;
+    return (n == 2 && memcmp(s, "SF", 2) == 0) || (n == 2 && memcmp(s, "EL", 2) == 0) ||
+           (n == 2 && memcmp(s, "DF", 2) == 0) || (n == 2 && memcmp(s, "LA", 2) == 0);
+}
+
+/* A segment that is only an organisation: "Middelfart Kommune", "Region
+ * Hovedstaden", "PLO", "PLO-Midtjylland", "Rigshospitalet",
+ * "Præhospitalet".  "Borgmester Mariagerfjord Kommune" is a role. */
+static bool pure_org(const char *s, size_t n)
+{
+    size_t words = text_count_words(s, n);
+    if (words == 1)
+        return text_is_all_caps(s, n) || text_prefix_ci(s, n, "plo") ||
+               (n > 8 && (text_find_prefix_ci(s, n, "hospital") >= 0 || text_find_prefix_ci(s, n, "sygehus") >= 0 ||
+                          text_find_prefix_ci(s, n, "psykiatri") >= 0)) ||
+               (n > 8 && text_prefix_ci(s + n - 8, 8, "hospital")) ||
+               (n > 10 && text_prefix_ci(s + n - 10, 10, "hospitalet"));
+    if (words == 2) {
+        const char *sp = memchr(s, ' ', n);
+        size_t rest = n - (size_t)(sp - s) - 1;
+        return text_prefix_ci(s, n, "region ") || text_eq_ci(sp + 1, rest, "kommune") ||
+               text_eq_ci(sp + 1, rest, "hospital") || text_eq_ci(sp + 1, rest, "sygehus") ||
+               text_eq_ci(sp + 1, rest, "kommunes");
+    }
+    return words <= 6 && (text_find_word_ci(s, n, "hospital") > 0 || text_find_word_ci(s, n, "sygehus") > 0) &&
+           text_is_upper_at(s, n, 0) && !text_find_word_ci(s, n, "direktør");
+}
+
+/* Parenthesised notes: "(Fravær)", "(medformand)", "(sekretariat)",
+ * "(deltog fra punkt 3)"; and a trailing "- mødeleder". */
+static void take_notes(struct arena *a, struct person *p, struct seg *g)
+{
+    for (;;) {
+        const char *s = g->s;
+        size_t n = g->n;
+        if (n >= 10 && text_find_word_ci(s, n, "mødeleder") >= 0) {
+            long at = text_find_word_ci(s, n, "mødeleder");
+            p->chair = true;
+            size_t e = (size_t)at;
+            while (e > 0 && (is_blank(s[e - 1]) || s[e - 1] == '-' || s[e - 1] == '(' ||
+                             (unsigned char)s[e - 1] == 0x93 || (unsigned char)s[e - 1] == 0x80 ||
+                             (unsigned char)s[e - 1] == 0xE2))
+                e--;
+            g->n = e;
+            continue;
+        }
+        if (n && s[n - 1] == ')') {
+            size_t o = n - 1;
+            while (o > 0 && s[o] != '(')
+                o--;
+            if (s[o] != '(')
+                return;
+            const char *in = s + o + 1;
+            size_t inn = n - o - 2;
+            if (text_find_prefix_ci(in, inn, "fravær") >= 0 || text_find_prefix_ci(in, inn, "afbud") >= 0 ||
+                text_find_prefix_ci(in, inn, "fraværende") >= 0) {
+                p->absent = true;
+            } else if (text_find_prefix_ci(in, inn, "sekretariat") >= 0) {
+                p->group = "secretariat";
+            } else if (text_find_prefix_ci(in, inn, "mødeleder") >= 0) {
+                p->chair = true;
+            } else if (!p->note) {
+                p->note = arena_strndup(a, in, inn);
+            }
+            g->n = o;
+            text_trim(&g->s, &g->n);
+            continue;
+        }
+        return;
+    }
+}
+
+static void describe(struct arena *a, struct person *p, struct seg *g)
+{
+    take_notes(a, p, g);
+    if (!g->n)
+        return;
+    const char *grp = NULL;
+    if (g->n < 20 && (grp = people_group_of(g->s, g->n)) && text_count_words(g->s, g->n) == 1) {
+        if (!p->group)
+            p->group = grp;
+        return;
+    }
+    if (is_party(g->s, g->n) && !p->party) {
+        p->party = arena_strndup(a, g->s, g->n);
+        return;
+    }
+    if (pure_org(g->s, g->n) && !p->organization) {
+        p->organization = arena_strndup(a, g->s, g->n);
+        return;
+    }
+    if (!p->role)
+        p->role = arena_strndup(a, g->s, g->n);
+    else if (!p->organization)
+        p->organization = arena_strndup(a, g->s, g->n);
+}
+
+size_t people_parse(struct arena *a, const char *text, size_t n, struct person *out, size_t max)
+{
+    enum { MAXSEG = 512 };
+    struct seg segs[MAXSEG];
+    size_t ns = split(text, n, segs, MAXSEG);
+    size_t k = 0;
+    struct person *cur = NULL;
+    for (size_t i = 0; i < ns; i++) {
+        struct seg g = segs[i];
+        struct person probe = {0};
+        struct seg bare = g;
+        take_notes(a, &probe, &bare);
+        if (people_is_name(bare.s, bare.n)) {
+            if (k == max)
+                break;
+            cur = &out[k++];
+            memset(cur, 0, sizeof *cur);
+            *cur = probe;
+            cur->name = arena_strndup(a, bare.s, bare.n);
+            continue;
+        }
+        if (cur)
+            describe(a, cur, &g);
+    }
+    return k;
+}
+
+/* ---- fuzzy names ---------------------------------------------------------- */
+
+static size_t fold_compact(const char *s, char *out, size_t max)
+{
+    size_t n = strlen(s), o = 0;
+    bool space = false;
+    for (size_t i = 0; i < n && o + 2 < max; i++) {
+        if (is_blank(s[i])) {
+            space = o > 0;
+            continue;
+        }
+        if (space)
+            out[o++] = ' ';
+        space = false;
+        out[o++] = s[i];
+    }
+    text_fold(out, out, o);
+    out[o] = '\0';
+    return o;
+}
+
+bool people_same_name(const char *a, const char *b)
+{
+    char fa[96], fb[96];
+    size_t la = fold_compact(a, fa, sizeof fa), lb = fold_compact(b, fb, sizeof fb);
+    if (la == lb && memcmp(fa, fb, la) == 0)
+        return true;
+    if (la <= 8 || lb <= 8 || (la > lb ? la - lb : lb - la) > 2)
+        return false;
+    /* Levenshtein with two rows; names are short. */
+    unsigned prev[96], cur[96];
+    for (size_t j = 0; j <= lb; j++)
+        prev[j] = (unsigned)j;
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = (unsigned)i;
+        unsigned best = cur[0];
+        for (size_t j = 1; j <= lb; j++) {
+            unsigned d = prev[j - 1] + (fa[i - 1] != fb[j - 1]);
+            if (prev[j] + 1 < d)
+                d = prev[j] + 1;
+            if (cur[j - 1] + 1 < d)
+                d = cur[j - 1] + 1;
+            cur[j] = d;
+            if (d < best)
+                best = d;
+        }
+        if (best > 2)
+            return false;
+        memcpy(prev, cur, (lb + 1) * sizeof *cur);
+    }
+    return prev[lb] <= 2;
+}

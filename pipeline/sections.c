@@ -1,0 +1,159 @@
+/*
+ * sections: see sections.h.  The table is ordered longest-first within a
+ * key so that "Tidsplan og videre proces" wins over "Tidsplan".
+ */
+#include "sections.h"
+#include "text.h"
+
+#include <string.h>
+
+enum form {
+    WHOLE,      /* the heading is the whole line (optional ':' or '.') */
+    QUALIFIED,  /* the heading may be followed by a qualifier on the line */
+    INLINE,     /* the heading may be followed by its text on the line */
+    SENTENCE,   /* the line is a sentence that opens the section */
+};
+
+static const struct {
+    const char *text;
+    const char *key;
+    enum form form;
+} headings[] = {
+    {"resumé", "summary", WHOLE},
+    {"resume", "summary", WHOLE},
+    {"sammenfatning", "summary", WHOLE},
+    {"kort resumé", "summary", WHOLE},
+    {"sagsfremstilling", "presentation", WHOLE},
+    {"sagens indhold", "presentation", WHOLE},
+    {"sagsbeskrivelse", "presentation", WHOLE},
+    {"beskrivelse", "presentation", WHOLE},
+    {"baggrund for sagens fremlæggelse", "background", WHOLE},
+    {"baggrund", "background", QUALIFIED},
+    {"økonomiske konsekvenser", "economy", WHOLE},
+    {"økonomi og finansiering", "economy", WHOLE},
+    {"økonomi", "economy", WHOLE},
+    {"finansiering", "economy", WHOLE},
+    {"vurdering", "assessment", WHOLE},
+    {"administrationens vurdering", "assessment", WHOLE},
+    {"tidsplan og videre proces", "timeline", WHOLE},
+    {"videre proces", "timeline", WHOLE},
+    {"tidsplan", "timeline", WHOLE},
+    {"den videre proces", "timeline", WHOLE},
+    {"indstilling", "recommendation", WHOLE},
+    {"indstillinger", "recommendation", WHOLE},
+    {"forslag til beslutning", "recommendation", WHOLE},
+    {"det indstilles", "recommendation", SENTENCE},
+    {"tidligere beslutninger", "previous_decisions", WHOLE},
+    {"tidligere behandling", "previous_decisions", WHOLE},
+    {"udvalgets beslutning", "decision", QUALIFIED},
+    {"politisk behandling", "decision", WHOLE},
+    {"beslutning", "decision", QUALIFIED},
+    {"beslutninger", "decision", QUALIFIED},
+    {"referat", "decision", WHOLE},
+    {"bilag", "attachments", WHOLE},
+    {"bilagsliste", "attachments", WHOLE},
+    {"bilagsfortegnelse", "attachments", WHOLE},
+    {"fraværende", "absent", INLINE},
+    {"afbud", "absent", INLINE},
+    {"fravær", "absent", INLINE},
+    {"høring", "other", WHOLE},
+    {"kommunikation", "other", WHOLE},
+    {"lovgrundlag", "other", WHOLE},
+    {"journalnummer", "other", WHOLE},
+    {"oplæg", "other", WHOLE},
+};
+
+static const char *const field_labels[] = {
+    "sags id", "sagsnr", "sagsnummer", "sag nr", "dok id", "dok.nr", "dokumentnr", "j.nr",
+    "forventet varighed", "varighed", "mødeleder", "deltagere", "mødedeltagere", "mødedato",
+    "mødested", "dato", "sted", "tid", "kl", "møde i",
+};
+
+/* The qualifier after a QUALIFIED heading: " i <body> den <date>",
+ * " for …", " den …", ":" — short, and no sentence of its own. */
+static bool qualifier_ok(const char *s, size_t n)
+{
+    const char *q = s;
+    size_t qn = n;
+    text_trim(&q, &qn);
+    if (qn == 0)
+        return true;
+    if (q[0] == ':' || q[0] == '-')
+        return qn <= 2 || text_count_words(q, qn) <= 10;
+    static const char *const preps[] = {"i ", "for ", "den ", "fra ", "på ", "af ", "om "};
+    for (size_t k = 0; k < sizeof preps / sizeof *preps; k++)
+        if (text_prefix_ci(q, qn, preps[k]))
+            return text_count_words(q, qn) <= 10 && q[qn - 1] != '.';
+    return false;
+}
+
+bool sections_match(const char *s, size_t n, struct section_match *m)
+{
+    if (n == 0 || n > 200)
+        return false;
+    /* Headings start with a capital: "…vedlagt sagen som / bilag." is the
+     * end of a wrapped sentence, not the attachment list. */
+    if (!text_is_upper_at(s, n, 0))
+        return false;
+    for (size_t k = 0; k < sizeof headings / sizeof *headings; k++) {
+        const char *h = headings[k].text;
+        size_t hl = strlen(h);
+        if (hl > n || !text_prefix_ci(s, n, h))
+            continue;
+        if (text_is_word_at(s, n, hl))
+            continue;
+        const char *rest = s + hl;
+        size_t rn = n - hl;
+        memset(m, 0, sizeof *m);
+        m->key = headings[k].key;
+        m->heading_len = n;
+        m->text_off = n;
+        switch (headings[k].form) {
+        case WHOLE:
+            if (text_eq_ci(s, n, h))
+                return true;
+            break;
+        case QUALIFIED:
+            if (text_eq_ci(s, n, h) || qualifier_ok(rest, rn))
+                return true;
+            break;
+        case INLINE: {
+            if (text_eq_ci(s, n, h))
+                return true;
+            size_t off = hl;
+            while (off < n && (s[off] == ':' || s[off] == ' ' || s[off] == '\t'))
+                off++;
+            /* Inline text must look like names (upper-case start). */
+            if (off > hl && off < n && text_is_upper_at(s, n, off)) {
+                m->heading_len = hl;
+                m->text_off = off;
+                return true;
+            }
+            break;
+        }
+        case SENTENCE:
+            /* "Det indstilles:" alone is a heading; "Det indstilles, at X"
+             * is the first sentence of the recommendation. */
+            if (text_eq_ci(s, n, h) || (rn <= 2 && (rest[0] == ',' || rest[0] == ':')))
+                return true;
+            if (rn > 2 && (rest[0] == ',' || rest[0] == ':' || rest[0] == ' ')) {
+                m->heading_len = hl;
+                m->text_off = 0;
+                m->keep_line = true;
+                return true;
+            }
+            break;
+        }
+    }
+    return false;
+}
+
+bool sections_is_field_label(const char *s, size_t n)
+{
+    for (size_t k = 0; k < sizeof field_labels / sizeof *field_labels; k++) {
+        size_t l = strlen(field_labels[k]);
+        if (l <= n && text_prefix_ci(s, n, field_labels[k]) && !text_is_word_at(s, n, l))
+            return true;
+    }
+    return false;
+}

@@ -1,0 +1,202 @@
+/*
+ * text: case folding and word matching for Danish UTF-8.  See text.h.
+ */
+#include "text.h"
+
+#include <limits.h>
+#include <string.h>
+
+static inline unsigned char fold_ascii(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
+}
+
+void text_fold(char *dst, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == 0xC3 && i + 1 < n) {
+            unsigned char d = (unsigned char)s[i + 1];
+            dst[i] = (char)c;
+            /* U+00C0..U+00DE upper-case (except U+00D7 multiplication sign) */
+            dst[i + 1] = (char)((d >= 0x80 && d <= 0x9E && d != 0x97) ? d + 0x20 : d);
+            i++;
+            continue;
+        }
+        dst[i] = (char)fold_ascii(c);
+    }
+}
+
+bool text_is_word_at(const char *s, size_t n, size_t i)
+{
+    if (i >= n)
+        return false;
+    unsigned char c = (unsigned char)s[i];
+    if (c < 0x80)
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    /* Find the lead byte of this sequence. */
+    size_t j = i;
+    while (j > 0 && ((unsigned char)s[j] & 0xC0) == 0x80 && i - j < 3)
+        j--;
+    unsigned char l = (unsigned char)s[j];
+    if (l == 0xE2 && j + 1 < n && ((unsigned char)s[j + 1] == 0x80 || (unsigned char)s[j + 1] == 0x81))
+        return false; /* U+2000..U+207F: dashes, quotes, bullets */
+    if (l == 0xC2)
+        return false; /* U+0080..U+00BF: symbols (§, «, ») */
+    if (l == 0xC3 && j + 1 < n && ((unsigned char)s[j + 1] == 0x97 || (unsigned char)s[j + 1] == 0xB7))
+        return false; /* × ÷ */
+    if (l == 0xEF && j + 1 < n && (unsigned char)s[j + 1] == 0xBF)
+        return false; /* U+FFxx specials, replacement character */
+    return true;
+}
+
+static inline bool eq_fold(unsigned char a, unsigned char b_lower, unsigned char prev)
+{
+    if (prev == 0xC3 && a >= 0x80 && a <= 0x9E && a != 0x97)
+        a = (unsigned char)(a + 0x20);
+    else
+        a = fold_ascii(a);
+    return a == b_lower;
+}
+
+static bool match_at(const char *s, size_t n, size_t i, const char *lit, size_t litn)
+{
+    if (n - i < litn)
+        return false;
+    for (size_t k = 0; k < litn; k++) {
+        unsigned char prev = k ? (unsigned char)s[i + k - 1] : 0;
+        if (!eq_fold((unsigned char)s[i + k], (unsigned char)lit[k], prev))
+            return false;
+    }
+    return true;
+}
+
+bool text_prefix_ci(const char *s, size_t n, const char *lit)
+{
+    return match_at(s, n, 0, lit, strlen(lit));
+}
+
+bool text_eq_ci(const char *s, size_t n, const char *lit)
+{
+    text_trim_punct(&s, &n, ":.");
+    size_t litn = strlen(lit);
+    return n == litn && match_at(s, n, 0, lit, litn);
+}
+
+static long find_ci(const char *s, size_t n, const char *lit, bool whole)
+{
+    size_t litn = strlen(lit);
+    if (litn == 0 || litn > n)
+        return -1;
+    unsigned char first = (unsigned char)lit[0];
+    unsigned char first_up = (first >= 'a' && first <= 'z') ? (unsigned char)(first - 32) : first;
+    for (size_t i = 0; i + litn <= n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c != first && c != first_up)
+            continue;
+        if (i > 0 && text_is_word_at(s, n, i - 1))
+            continue;
+        if (!match_at(s, n, i, lit, litn))
+            continue;
+        if (whole && text_is_word_at(s, n, i + litn))
+            continue;
+        return (long)i;
+    }
+    return -1;
+}
+
+long text_find_word_ci(const char *s, size_t n, const char *lit)
+{
+    return find_ci(s, n, lit, true);
+}
+
+long text_find_prefix_ci(const char *s, size_t n, const char *lit)
+{
+    return find_ci(s, n, lit, false);
+}
+
+bool text_is_upper_at(const char *s, size_t n, size_t i)
+{
+    if (i >= n)
+        return false;
+    unsigned char c = (unsigned char)s[i];
+    if (c >= 'A' && c <= 'Z')
+        return true;
+    if (c == 0xC3 && i + 1 < n) {
+        unsigned char d = (unsigned char)s[i + 1];
+        return d >= 0x80 && d <= 0x9E && d != 0x97;
+    }
+    return false;
+}
+
+bool text_is_lower_at(const char *s, size_t n, size_t i)
+{
+    if (i >= n)
+        return false;
+    unsigned char c = (unsigned char)s[i];
+    if (c >= 'a' && c <= 'z')
+        return true;
+    if (c == 0xC3 && i + 1 < n) {
+        unsigned char d = (unsigned char)s[i + 1];
+        return d >= 0x9F && d <= 0xBF && d != 0xB7;
+    }
+    return false;
+}
+
+void text_trim(const char **s, size_t *n)
+{
+    const char *p = *s;
+    size_t len = *n;
+    while (len && (*p == ' ' || *p == '\t'))
+        p++, len--;
+    while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+        len--;
+    *s = p;
+    *n = len;
+}
+
+void text_trim_punct(const char **s, size_t *n, const char *punct)
+{
+    text_trim(s, n);
+    while (*n && strchr(punct, (*s)[*n - 1]))
+        (*n)--;
+    text_trim(s, n);
+}
+
+size_t text_count_words(const char *s, size_t n)
+{
+    size_t w = 0;
+    bool in = false;
+    for (size_t i = 0; i < n; i++) {
+        bool blank = s[i] == ' ' || s[i] == '\t';
+        if (!blank && !in)
+            w++;
+        in = !blank;
+    }
+    return w;
+}
+
+bool text_is_all_caps(const char *s, size_t n)
+{
+    size_t upper = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (text_is_lower_at(s, n, i))
+            return false;
+        if (text_is_upper_at(s, n, i))
+            upper++;
+    }
+    return upper >= 2;
+}
+
+size_t text_parse_uint(const char *s, size_t n, int *v)
+{
+    size_t i = 0;
+    int x = 0;
+    while (i < n && s[i] >= '0' && s[i] <= '9') {
+        if (x < INT_MAX / 10 - 10)
+            x = x * 10 + (s[i] - '0');
+        i++;
+    }
+    *v = x;
+    return i;
+}

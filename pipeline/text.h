@@ -1,0 +1,56 @@
+/*
+ * text: byte-level helpers for Danish UTF-8 text.
+ *
+ * Matching in the parsers is case-insensitive and must treat æ/Æ, ø/Ø, å/Å
+ * and é/É as letters.  Those are all two-byte sequences in U+00C0..U+00FE, so
+ * folding never changes a string's length: a position found in the folded
+ * form is the same position in the original.  That keeps every search a
+ * single pass with no allocation.
+ */
+#ifndef MINUTESD_TEXT_H
+#define MINUTESD_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Lower-cases ASCII and Latin-1 letters of UTF-8 s[0..n) into dst (n bytes). */
+void text_fold(char *dst, const char *s, size_t n);
+
+/* Is the byte at s[i] part of a word (ASCII alnum or a non-ASCII letter)?
+ * General punctuation (U+2000..U+206F: dashes, quotes) is not. */
+bool text_is_word_at(const char *s, size_t n, size_t i);
+
+/* Case-insensitive: does s[0..n) start with lit (a lower-case literal)? */
+bool text_prefix_ci(const char *s, size_t n, const char *lit);
+/* Case-insensitive equality with a lower-case literal, ignoring a trailing
+ * ':' or '.' and surrounding blanks in s. */
+bool text_eq_ci(const char *s, size_t n, const char *lit);
+/* First case-insensitive occurrence of lit (lower-case) in s as a whole word
+ * (not preceded or followed by a word byte); -1 if none.  lit may contain
+ * spaces.  Linear in n for the short literals the parsers use. */
+long text_find_word_ci(const char *s, size_t n, const char *lit);
+/* Same, but lit need only start a word (it may continue: "godkend" finds
+ * "godkendt"). */
+long text_find_prefix_ci(const char *s, size_t n, const char *lit);
+
+/* Is c an upper-case letter at s[i] (ASCII or Latin-1 ÆØÅÉ…)? */
+bool text_is_upper_at(const char *s, size_t n, size_t i);
+bool text_is_lower_at(const char *s, size_t n, size_t i);
+
+/* Trims blanks (space, tab) at both ends: adjusts *s and *n. */
+void text_trim(const char **s, size_t *n);
+/* Trims blanks and the given trailing punctuation characters. */
+void text_trim_punct(const char **s, size_t *n, const char *punct);
+
+/* Number of words (runs of non-blanks). */
+size_t text_count_words(const char *s, size_t n);
+
+/* Does every letter-word start upper-case and is there no lower-case letter
+ * anywhere?  ("VELKOMST OG GODKENDELSE") */
+bool text_is_all_caps(const char *s, size_t n);
+
+/* Parses an unsigned decimal at s[0..n); returns digits consumed (0 = none),
+ * *v saturates at INT_MAX/10. */
+size_t text_parse_uint(const char *s, size_t n, int *v);
+
+#endif

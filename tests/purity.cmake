@@ -1,0 +1,27 @@
+# Fails when the pipeline library refers to any I/O or network symbol.
+execute_process(COMMAND nm -u --format=posix "${LIB}" OUTPUT_VARIABLE syms RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "nm failed on ${LIB}")
+endif()
+set(banned fopen fdopen freopen open openat read write pread pwrite fread fwrite fgets
+    socket connect accept bind listen send recv sendto recvfrom getaddrinfo
+    opendir readdir stat fstat lstat unlink rename mkdir system popen fork execve execvp
+    dlopen)
+set(bad "")
+string(REPLACE "\n" ";" lines "${syms}")
+foreach(line IN LISTS lines)
+  string(REGEX MATCH "^[^ ]+" sym "${line}")
+  if(sym MATCHES "^(uv_|PQ|curl_|json_)")
+    list(APPEND bad ${sym})
+  endif()
+  foreach(b IN LISTS banned)
+    if(sym STREQUAL b OR sym STREQUAL "${b}64")
+      list(APPEND bad ${sym})
+    endif()
+  endforeach()
+endforeach()
+if(bad)
+  list(REMOVE_DUPLICATES bad)
+  message(FATAL_ERROR "pipeline/ must do no I/O, but refers to: ${bad}")
+endif()
+message(STATUS "pipeline is pure")

@@ -209,8 +209,10 @@ static bool is_case_ref(const char *s, size_t n)
 static bool labelled(const char *s, size_t n, const char *const *labels, const char **v, size_t *vn)
 {
     for (size_t k = 0; labels[k]; k++) {
+        if (!text_prefix_ci(s, n, labels[k]))
+            continue;
         size_t l = strlen(labels[k]);
-        if (l >= n || !text_prefix_ci(s, n, labels[k]))
+        if (l >= n)
             continue;
         size_t i = l;
         while (i < n && (s[i] == '.' || s[i] == ' '))
@@ -305,8 +307,10 @@ static bool people_head(const char *s, size_t n, const char **group, bool *absen
     if (n == 0 || n > 2000)
         return false;
     for (size_t k = 0; k < sizeof heads / sizeof *heads; k++) {
+        if (!text_prefix_ci(s, n, heads[k].w))
+            continue;
         size_t l = strlen(heads[k].w);
-        if (!text_prefix_ci(s, n, heads[k].w) || text_is_word_at(s, n, l))
+        if (text_is_word_at(s, n, l))
             continue;
         size_t i = l;
         while (i < n && (s[i] == ':' || s[i] == ' '))
@@ -402,6 +406,7 @@ struct eng {
     struct cand *hc;            /* their candidates */
     size_t nheads;
     struct buf tmp;
+    struct arena *scratch;      /* for throw-away parses */
 };
 
 static const struct line *LN(struct eng *e, size_t i)
@@ -484,9 +489,17 @@ struct best_by_number {
 
 static double chain(struct cand *c, size_t nc, unsigned family, long *end)
 {
-    struct best_by_number *best = xcalloc(MAX_ITEM_NUMBER + 2, sizeof *best);
-    for (size_t k = 0; k < MAX_ITEM_NUMBER + 2; k++)
+    /* indexed by item number: sized by the largest number present, so a
+     * small document does not pay for the 100,000-item worst case */
+    int maxnum = 1;
+    for (size_t i = 0; i < nc; i++)
+        if (c[i].number > maxnum && c[i].number <= MAX_ITEM_NUMBER)
+            maxnum = c[i].number;
+    struct best_by_number *best = xmalloc(((size_t)maxnum + 2) * sizeof *best);
+    for (size_t k = 0; k < (size_t)maxnum + 2; k++) {
+        best[k].score = 0;
         best[k].idx = -1;
+    }
     double top = 0;
     *end = -1;
     for (size_t i = 0; i < nc; i++) {
@@ -840,13 +853,10 @@ struct people_block {
     bool absent;
 };
 
-static bool qualifies(const char *s, size_t n, bool vertical)
+static bool qualifies(struct eng *e, const char *s, size_t n, bool vertical)
 {
     struct person tmp[8];
-    struct arena *scratch = arena_create();
-    size_t k = people_parse(scratch, s, n, tmp, 8);
-    arena_destroy(scratch);
-    if (k)
+    if (people_parse(e->scratch, s, n, tmp, 8))
         return true;
     /* "Regionsdirektør" / "Medlem" under a bare name */
     return vertical && n <= 60 && text_count_words(s, n) <= 4 && s[n - 1] != '.' && s[n - 1] != ':';
@@ -873,7 +883,7 @@ static size_t collect_block(struct eng *e, size_t head, struct people_block *pb)
             sections_match(l->s, l->len, &m) || in_toc(e, i) || l->len > 300)
             break;
         bool bare_name = people_is_name(l->s, l->len);
-        if (!qualifies(l->s, l->len, vertical && attrs < 3))
+        if (!qualifies(e, l->s, l->len, vertical && attrs < 3))
             break;
         if (bare_name) {
             vertical = true;
@@ -1381,6 +1391,7 @@ void engine_parse(struct md_doc *doc, const struct lines *L, const struct engine
 {
     struct eng e = {.doc = doc, .L = L, .opts = opts};
     buf_init(&e.tmp, 0);
+    e.scratch = doc->arena;
 
     find_toc(&e);
     find_items(&e);

@@ -115,6 +115,9 @@ struct gaz_tables {
 
 static struct gaz_tables gaz;
 static pthread_once_t gaz_once = PTHREAD_ONCE_INIT;
+/* First bytes of the few entries written in lower case ("nordjyske"): a
+ * lower-case word is looked up only when it starts with one of them. */
+static bool lower_first[256];
 
 /* ---- UTF-8 and letters ------------------------------------------------ */
 
@@ -546,6 +549,47 @@ static void tables(void)
     pthread_once(&gaz_once, gaz_init);
 }
 
+/*
+ * Byte classes for the scan's fast path: what can start something worth
+ * looking up (a capital, a digit, a non-ASCII lead byte) and what merely
+ * continues a word.  Lower-case words, spaces and punctuation are skipped
+ * by a table lookup per byte, which is nearly all of a document.
+ */
+enum { BC_SKIP = 0, BC_LOWER = 1, BC_UPPER = 2, BC_DIGIT = 3, BC_HIGH = 4 };
+
+static unsigned char byte_class(unsigned char c)
+{
+    if (c >= 'a' && c <= 'z')
+        return BC_LOWER;
+    if (c >= 'A' && c <= 'Z')
+        return BC_UPPER;
+    if (c >= '0' && c <= '9')
+        return BC_DIGIT;
+    return c >= 0x80 ? BC_HIGH : BC_SKIP;
+}
+
+/* Skips the rest of a word that starts in lower case (letters and digits,
+ * ASCII or not) and returns the position after it. */
+static size_t skip_word(const unsigned char *t, size_t len, size_t p)
+{
+    while (p < len) {
+        unsigned char c = t[p];
+        if (c < 0x80) {
+            unsigned char k = byte_class(c);
+            if (k == BC_SKIP)
+                break;
+            p++;
+            continue;
+        }
+        uint32_t cp;
+        size_t k = utf8_decode(t + p, len - p, &cp);
+        if (!is_letter(cp))
+            break;
+        p += k;
+    }
+    return p;
+}
+
 void gazetteer_scan(const char *text, size_t len, double weight, struct gaz_evidence *ev)
 {
     const unsigned char *t = (const unsigned char *)text;
@@ -557,12 +601,21 @@ void gazetteer_scan(const char *text, size_t len, double weight, struct gaz_evid
     tables();
     while (p < len) {
         unsigned char c = t[p];
-        uint32_t cp;
-        size_t n, we, blen;
-        char buf[GAZ_MAXWORD];
-        struct gaz_match m;
-
-        if (is_digit(c)) {
+        unsigned char k = byte_class(c);
+        if (k == BC_SKIP) {
+            p++;
+            prev_alnum = false;
+            continue;
+        }
+        if (k == BC_LOWER && (prev_alnum || !lower_first[c])) {
+            /* Places, regions and hospitals are proper nouns: a word that
+             * starts in lower case cannot begin one (but for the few
+             * regional adjectives). */
+            p = skip_word(t, len, p);
+            prev_alnum = true;
+            continue;
+        }
+        if (k == BC_DIGIT) {
             size_t s = p, end;
             enum gaz_region r;
             while (p < len && is_digit(t[p]))
@@ -575,13 +628,31 @@ void gazetteer_scan(const char *text, size_t len, double weight, struct gaz_evid
             prev_alnum = true;
             continue;
         }
-        n = utf8_decode(t + p, len - p, &cp);
-        if (!is_letter(cp)) {
-            p += n;
-            prev_alnum = false;
+        uint32_t cp = c;
+        size_t n = 1;
+        if (k == BC_HIGH) {
+            n = utf8_decode(t + p, len - p, &cp);
+            if (!is_letter(cp)) {
+                p += n;
+                prev_alnum = false;
+                continue;
+            }
+            if (cp >= 0xDF && cp <= 0xFF && cp != 0xF7) {
+                p = skip_word(t, len, p);
+                prev_alnum = true;
+                continue;
+            }
+        }
+        if (prev_alnum) {
+            /* a capital inside a word ("PLO-Nordjylland" is split by the
+             * hyphen, but "McDonald" is not): not a word start */
+            p = skip_word(t, len, p);
             continue;
         }
-        we = fold_word(t, len, p, buf, &blen);
+        size_t blen;
+        char buf[GAZ_MAXWORD];
+        struct gaz_match m;
+        size_t we = fold_word(t, len, p, buf, &blen);
         match_at(t, len, we, buf, blen, false, &m);
         if (m.e) {
             ev->score[m.e->region] += m.w * weight;
@@ -946,6 +1017,8 @@ static enum gaz_region region_by_name(const char *s)
 /* Splits a name into casefolded words (runs of letters). */
 static int add_entry(const char *name, enum gaz_kind kind, enum gaz_region region, int kode)
 {
+    if (name[0] >= 'a' && name[0] <= 'z')
+        lower_first[(unsigned char)name[0]] = true;
     const unsigned char *t = (const unsigned char *)name;
     size_t len = strlen(name), p = 0, o = 0;
     char *blob = xmalloc(len * 2 + 1);  /* folding never more than doubles a code point */

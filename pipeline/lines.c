@@ -43,6 +43,8 @@ static bool is_furniture(const char *s, size_t n)
 /* "at | dagsorden godkendes. |" -> "at dagsorden godkendes." */
 static bool has_cells(const char *s, size_t n)
 {
+    if (!memchr(s, '|', n))
+        return false;
     if (n >= 2 && (s[0] == '|' || s[n - 1] == '|'))
         return true;
     for (size_t i = 0; i + 2 < n; i++)
@@ -187,8 +189,12 @@ void lines_split(struct arena *a, const char *text, size_t len, lines_structural
          * paragraph's end stays a paragraph break. */
         size_t o = 0;
         for (size_t k = 0; k < n; k++) {
+            /* ...and the paragraph had more lines than that one (a long
+             * one-line list entry also ends near the margin), or the next
+             * page starts in lower case, mid-sentence. */
             if (brk[k] && o > 0 && k + 1 < n && v[o - 1].len && !ends_sentence(&v[o - 1]) &&
-                chars(v[o - 1].s, v[o - 1].len) + 15 >= w)
+                chars(v[o - 1].s, v[o - 1].len) + 15 >= w &&
+                ((o > 1 && v[o - 2].len) || text_is_lower_at(v[k + 1].s, v[k + 1].len, 0)))
                 continue;
             v[o++] = v[k];
         }

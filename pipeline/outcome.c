@@ -3,11 +3,16 @@
  * hit is checked against its own clause (negation, reported speech) because
  * decision blocks mix what was decided with what was merely told.
  */
+/* memmem */
+#define _GNU_SOURCE
 #include "outcome.h"
 #include "text.h"
 
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "util.h"
 
 /* Start of the clause holding s[pos]: after the last '.', ';', ':' or line
  * break, but not a full stop inside a number ("1. september") or an
@@ -43,33 +48,29 @@ static bool negated(const char *s, size_t pos)
     return text_find_word_ci(s + from, pos - from, "ikke") >= 0;
 }
 
-/* Finds a word (any of words[], prefix-matched when it ends in '*') that is
- * neither reported nor negated.  neg_hit reports a negated occurrence. */
-static bool find_live(const char *s, size_t n, const char *const *words, bool check_reported, bool *neg_hit)
+/* Finds a word (any of words[], prefix-matched when it ends in '*') in the
+ * folded text f that is neither reported nor negated.  neg_hit reports a
+ * negated occurrence.  f is the decision text lower-cased once, so each
+ * keyword is one memmem pass. */
+static bool find_live(const char *f, size_t n, const char *const *words, bool check_reported, bool *neg_hit)
 {
     for (size_t w = 0; words[w]; w++) {
-        char lit[48];
         size_t l = strlen(words[w]);
-        bool prefix = l && words[w][l - 1] == '*';
-        if (prefix)
-            l--;
-        if (l >= sizeof lit)
-            continue;
-        memcpy(lit, words[w], l);
-        lit[l] = '\0';
-        size_t off = 0;
-        while (off < n) {
-            long p = prefix ? text_find_prefix_ci(s + off, n - off, lit) : text_find_word_ci(s + off, n - off, lit);
-            if (p < 0)
+        const char *p = f, *end = f + n;
+        while (p < end) {
+            const char *q = memmem(p, (size_t)(end - p), words[w], l);
+            if (!q)
                 break;
-            size_t pos = off + (size_t)p;
-            if (negated(s, pos)) {
+            size_t pos = (size_t)(q - f);
+            p = q + 1;
+            if ((pos > 0 && text_is_word_at(f, n, pos - 1)) || text_is_word_at(f, n, pos + l))
+                continue;
+            if (negated(f, pos)) {
                 if (neg_hit)
                     *neg_hit = true;
-            } else if (!check_reported || !reported(s, pos)) {
+            } else if (!check_reported || !reported(f, pos)) {
                 return true;
             }
-            off = pos + l;
         }
     }
     return false;
@@ -87,16 +88,23 @@ const char *outcome_classify(const char *text, size_t n)
     static const char *const noted[] = {"til efterretning", NULL};
     static const char *const discussed[] = {"drøftet", "drøftede", "drøftes", NULL};
 
+    char stackbuf[2048];
+    char *f = n < sizeof stackbuf ? stackbuf : xmalloc(n + 1);
+    text_fold(f, text, n);
+    f[n] = '\0';
+    const char *r = "other";
     bool approval_negated = false;
-    if (find_live(text, n, approve, true, &approval_negated))
-        return "approved";
-    if (approval_negated || find_live(text, n, reject, false, NULL))
-        return "rejected";
-    if (find_live(text, n, postpone, false, NULL))
-        return "postponed";
-    if (find_live(text, n, noted, false, NULL))
-        return "noted";
-    if (find_live(text, n, discussed, false, NULL))
-        return "discussed";
-    return "other";
+    if (find_live(f, n, approve, true, &approval_negated))
+        r = "approved";
+    else if (approval_negated || find_live(f, n, reject, false, NULL))
+        r = "rejected";
+    else if (find_live(f, n, postpone, false, NULL))
+        r = "postponed";
+    else if (find_live(f, n, noted, false, NULL))
+        r = "noted";
+    else if (find_live(f, n, discussed, false, NULL))
+        r = "discussed";
+    if (f != stackbuf)
+        free(f);
+    return r;
 }

@@ -29,7 +29,7 @@ static bool word_in(const char *w, size_t wn, const char *const *list, size_t nl
         return false;
     text_fold(f, w, wn);
     for (size_t k = 0; k < nlist; k++)
-        if (strlen(list[k]) == wn && memcmp(f, list[k], wn) == 0)
+        if (list[k][0] == f[0] && strlen(list[k]) == wn && memcmp(f, list[k], wn) == 0)
             return true;
     return false;
 }
@@ -181,8 +181,14 @@ static bool pure_org(const char *s, size_t n)
                (n > 8 && text_prefix_ci(s + n - 8, 8, "hospital")) ||
                (n > 10 && text_prefix_ci(s + n - 10, 10, "hospitalet"));
     if (words == 2) {
-        const char *sp = memchr(s, ' ', n);
-        size_t rest = n - (size_t)(sp - s) - 1;
+        /* the two words may be separated by a tab as well as a space */
+        size_t b = 0;
+        while (b < n && s[b] != ' ' && s[b] != '\t')
+            b++;
+        const char *sp = s + b;
+        size_t rest = b < n ? n - b - 1 : 0;
+        if (b >= n)
+            return false;
         return text_prefix_ci(s, n, "region ") || text_eq_ci(sp + 1, rest, "kommune") ||
                text_eq_ci(sp + 1, rest, "hospital") || text_eq_ci(sp + 1, rest, "sygehus") ||
                text_eq_ci(sp + 1, rest, "kommunes");
@@ -310,6 +316,12 @@ static size_t fold_compact(const char *s, char *out, size_t max)
 
 bool people_same_name(const char *a, const char *b)
 {
+    /* different initials: different people (and no folding needed) */
+    char ia[2], ib[2];
+    text_fold(ia, a, a[0] && a[1] ? 2 : 1);
+    text_fold(ib, b, b[0] && b[1] ? 2 : 1);
+    if (ia[0] != ib[0])
+        return false;
     char fa[96], fb[96];
     size_t la = fold_compact(a, fa, sizeof fa), lb = fold_compact(b, fb, sizeof fb);
     if (la == lb && memcmp(fa, fb, la) == 0)

@@ -97,9 +97,9 @@ bool sections_match(const char *s, size_t n, struct section_match *m)
         return false;
     for (size_t k = 0; k < sizeof headings / sizeof *headings; k++) {
         const char *h = headings[k].text;
-        size_t hl = strlen(h);
-        if (hl > n || !text_prefix_ci(s, n, h))
+        if (!text_prefix_ci(s, n, h))
             continue;
+        size_t hl = strlen(h);
         if (text_is_word_at(s, n, hl))
             continue;
         const char *rest = s + hl;
@@ -151,8 +151,9 @@ bool sections_match(const char *s, size_t n, struct section_match *m)
 bool sections_is_field_label(const char *s, size_t n)
 {
     for (size_t k = 0; k < sizeof field_labels / sizeof *field_labels; k++) {
-        size_t l = strlen(field_labels[k]);
-        if (l <= n && text_prefix_ci(s, n, field_labels[k]) && !text_is_word_at(s, n, l))
+        if (!text_prefix_ci(s, n, field_labels[k]))
+            continue;
+        if (!text_is_word_at(s, n, strlen(field_labels[k])))
             return true;
     }
     return false;

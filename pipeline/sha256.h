@@ -9,5 +9,7 @@
 
 /* Writes the lower-case hex digest (64 chars + NUL) of data[0..n). */
 void sha256_hex(const void *data, size_t n, char out[65]);
+/* The same without the SHA-NI path (to test one against the other). */
+void sha256_hex_portable(const void *data, size_t n, char out[65]);
 
 #endif

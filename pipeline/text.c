@@ -59,28 +59,41 @@ static inline bool eq_fold(unsigned char a, unsigned char b_lower, unsigned char
     return a == b_lower;
 }
 
-static bool match_at(const char *s, size_t n, size_t i, const char *lit, size_t litn)
+/* Compares s[i..] with the lower-case literal lit; returns the literal's
+ * length on a match, 0 otherwise.  No strlen: the first differing byte ends
+ * the comparison, which is almost always the first one. */
+static size_t match_lit(const char *s, size_t n, size_t i, const char *lit)
 {
-    if (n - i < litn)
-        return false;
-    for (size_t k = 0; k < litn; k++) {
+    size_t k = 0;
+    for (; lit[k]; k++) {
+        if (i + k >= n)
+            return 0;
         unsigned char prev = k ? (unsigned char)s[i + k - 1] : 0;
         if (!eq_fold((unsigned char)s[i + k], (unsigned char)lit[k], prev))
-            return false;
+            return 0;
     }
-    return true;
+    return k;
 }
 
 bool text_prefix_ci(const char *s, size_t n, const char *lit)
 {
-    return match_at(s, n, 0, lit, strlen(lit));
+    /* most calls fail on the first byte: decide that without a call */
+    unsigned char l0 = (unsigned char)lit[0];
+    if (l0 == '\0')
+        return true;
+    if (n == 0)
+        return false;
+    unsigned char c0 = (unsigned char)s[0];
+    if (l0 < 0x80 && c0 != l0 && !(l0 >= 'a' && l0 <= 'z' && c0 == l0 - 32))
+        return false;
+    return match_lit(s, n, 0, lit) != 0;
 }
 
 bool text_eq_ci(const char *s, size_t n, const char *lit)
 {
     text_trim_punct(&s, &n, ":.");
-    size_t litn = strlen(lit);
-    return n == litn && match_at(s, n, 0, lit, litn);
+    size_t m = match_lit(s, n, 0, lit);
+    return m == n && (m != 0 || lit[0] == '\0');
 }
 
 static long find_ci(const char *s, size_t n, const char *lit, bool whole)
@@ -90,13 +103,21 @@ static long find_ci(const char *s, size_t n, const char *lit, bool whole)
         return -1;
     unsigned char first = (unsigned char)lit[0];
     unsigned char first_up = (first >= 'a' && first <= 'z') ? (unsigned char)(first - 32) : first;
-    for (size_t i = 0; i + litn <= n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c != first && c != first_up)
-            continue;
+    const char *end = s + n - litn + 1;
+    /* memchr finds the next candidate first byte (either case) at memory
+     * speed; each position is remembered so that no byte is scanned twice */
+    const char *a = memchr(s, first, (size_t)(end - s));
+    const char *b = first_up != first ? memchr(s, first_up, (size_t)(end - s)) : NULL;
+    while (a || b) {
+        const char *q = !a ? b : !b ? a : (a < b ? a : b);
+        if (q == a)
+            a = q + 1 < end ? memchr(q + 1, first, (size_t)(end - q - 1)) : NULL;
+        else
+            b = q + 1 < end ? memchr(q + 1, first_up, (size_t)(end - q - 1)) : NULL;
+        size_t i = (size_t)(q - s);
         if (i > 0 && text_is_word_at(s, n, i - 1))
             continue;
-        if (!match_at(s, n, i, lit, litn))
+        if (!match_lit(s, n, i, lit))
             continue;
         if (whole && text_is_word_at(s, n, i + litn))
             continue;

@@ -127,7 +127,8 @@ static bool match_candidate(const char *s, size_t n, struct cand *c)
     if (n < 2 || n > 600)
         return false;
     size_t i = 0;
-    if (text_prefix_ci(s, n, "punkt ") || text_prefix_ci(s, n, "pkt. ")) {
+    if (s[0] == 'P' && (text_prefix_ci(s, n, "punkt ") || text_prefix_ci(s, n, "pkt. "))) {
+        /* "Punkt 3: Title"; a wrapped sentence may start "punkt 5 er …" */
         i = s[1] == 'u' || s[1] == 'U' ? 6 : 5;
         size_t d = item_number(s + i, n - i, &c->number, &c->letter);
         if (!d)
@@ -135,7 +136,7 @@ static bool match_candidate(const char *s, size_t n, struct cand *c)
         i += d;
         if (i < n && (s[i] == ':' || s[i] == '.'))
             i++;
-        else if (i < n && s[i] != ' ')
+        else if (i < n && !(s[i] == ' ' && i + 1 < n && (text_is_upper_at(s, n, i + 1) || s[i + 1] == '(')))
             return false;
         c->family = ENGINE_F_PUNKT;
     } else if (is_digit(s[0])) {
@@ -202,7 +203,12 @@ static bool is_case_ref(const char *s, size_t n)
         else if (!((c >= 'A' && c <= 'Z')))
             return false;
     }
-    return digits >= 4 && seps >= 1 && is_digit(s[n - 1]);
+    if (digits < 4 || seps < 1 || !is_digit(s[n - 1]))
+        return false;
+    /* "2024-27", "2023-2027": a span of years, not a case */
+    if (n >= 7 && n <= 9 && is_digit(s[0]) && is_digit(s[3]) && s[4] == '-' && (s[0] == '1' || s[0] == '2'))
+        return false;
+    return true;
 }
 
 /* "Sags ID: X", "Sagsnr.: X", "Dok ID: X" … -> value */
@@ -386,6 +392,20 @@ enum lines_join engine_is_structural(const char *prev, size_t pn, const char *s,
     if (sections_match(prev, pn, &m) && m.text_off >= pn && !m.keep_line)
         return LINES_NEVER; /* a bare heading; "Fraværende A, B," wraps like text */
     return LINES_JOIN;
+}
+
+/* Does the line end in a word that cannot end a heading ("… den",
+ * "… d.", "… i")?  Then a converter cut it and the next line goes on. */
+static bool dangling_end(const char *s, size_t n)
+{
+    static const char *const words[] = {"den", "d.", "i", "for", "om", "af", "på", "fra", "til", "og", "ved", NULL};
+    size_t b = n;
+    while (b > 0 && s[b - 1] != ' ')
+        b--;
+    for (size_t k = 0; words[k]; k++)
+        if (n - b == strlen(words[k]) && text_prefix_ci(s + b, n - b, words[k]))
+            return b > 0;
+    return false;
 }
 
 /* ---- parse state ---------------------------------------------------------- */
@@ -711,8 +731,16 @@ static void parse_header(struct eng *e, size_t end)
         first++;
     if (first < e->L->n) {
         const struct line *t = LN(e, first);
-        doc->title = dup_trim(doc, t->s, t->len, "");
-        m->body = body_from_title(doc, t->s, t->len < 300 ? t->len : 300);
+        buf_reset(&e->tmp);
+        buf_append(&e->tmp, t->s, t->len < 300 ? t->len : 300);
+        /* a title cut after "d." or "den" goes on on the next line */
+        if (dangling_end(t->s, t->len) && first + 1 < e->L->n && LN(e, first + 1)->len &&
+            LN(e, first + 1)->len < 80) {
+            buf_putc(&e->tmp, ' ');
+            buf_append(&e->tmp, LN(e, first + 1)->s, LN(e, first + 1)->len);
+        }
+        doc->title = dup_trim(doc, e->tmp.data, e->tmp.len, "");
+        m->body = body_from_title(doc, e->tmp.data, e->tmp.len);
     }
     char date[11], st[6], en[6];
     bool have_date = false, date_labelled = false, have_time = false;
@@ -862,6 +890,11 @@ static bool qualifies(struct eng *e, const char *s, size_t n, bool vertical)
     return vertical && n <= 60 && text_count_words(s, n) <= 4 && s[n - 1] != '.' && s[n - 1] != ':';
 }
 
+static bool ends_with_stop(const char *s, size_t n)
+{
+    return n && (s[n - 1] == '.' || s[n - 1] == ':' || s[n - 1] == '!' || s[n - 1] == '?');
+}
+
 static size_t collect_block(struct eng *e, size_t head, struct people_block *pb)
 {
     const struct lines *L = e->L;
@@ -880,11 +913,17 @@ static size_t collect_block(struct eng *e, size_t head, struct people_block *pb)
         size_t io;
         struct cand c;
         if (people_head(l->s, l->len, &g, &ab, &io) || match_candidate(l->s, l->len, &c) ||
-            sections_match(l->s, l->len, &m) || in_toc(e, i) || l->len > 300)
+            sections_match(l->s, l->len, &m) || in_toc(e, i) || l->len > 4000)
             break;
         bool bare_name = people_is_name(l->s, l->len);
-        if (!qualifies(e, l->s, l->len, vertical && attrs < 3))
-            break;
+        if (!qualifies(e, l->s, l->len, vertical && attrs < 3)) {
+            /* a short line between two entries ("Universitetshospital")
+             * is the rest of the entry before it, cut by a converter */
+            bool cont = pb->last == i - 1 && l->len < 80 && !ends_with_stop(l->s, l->len) && i + 1 < L->n &&
+                        L->v[i + 1].len && starts_with_person(L->v[i + 1].s, L->v[i + 1].len);
+            if (!cont)
+                break;
+        }
         if (bare_name) {
             vertical = true;
             attrs = 0;
@@ -1248,10 +1287,13 @@ static void parse_item(struct eng *e, size_t k)
     size_t tn = hc->title_len;
     buf_reset(&e->tmp);
     buf_append(&e->tmp, t, tn);
-    if (from < to && LN(e, from)->len && !is_structure_line(e, from)) {
+    if (from < to && LN(e, from)->len) {
         const struct line *nx = LN(e, from);
-        bool join = text_is_lower_at(nx->s, nx->len, 0) && nx->len < 200;
+        bool structure = is_structure_line(e, from);
+        bool join = !structure && text_is_lower_at(nx->s, nx->len, 0) && nx->len < 200;
         bool toc_complete = false;
+        /* The table of contents may show the rest of a wrapped title, even
+         * one that looks like structure ("… Sundhedsaftalen" / "2024-27"). */
         if (!join && e->ntoc) {
             for (size_t q = 0; q < e->ntoc; q++) {
                 if (e->toc[q].len == tn && toc_matches(e->toc[q].title, tn, t, tn))
@@ -1266,7 +1308,7 @@ static void parse_item(struct eng *e, size_t k)
         }
         /* Hard-wrapped text: the next word would not have fitted. */
         size_t w = e->L->wrap_width;
-        if (!join && !toc_complete && w && nx->len < 200) {
+        if (!join && !toc_complete && !structure && w && nx->len < 200) {
             size_t tc = 0, fw = 0;
             for (size_t q = 0; q < LN(e, e->heads[k])->len; q++)
                 tc += ((unsigned char)LN(e, e->heads[k])->s[q] & 0xC0) != 0x80;
@@ -1346,6 +1388,11 @@ static void parse_item(struct eng *e, size_t k)
             sec_close(e, it, &sa);
             seen_section = true;
             sec_open(&sa, m.key, s, m.heading_len);
+            if (m.heading_len == n && dangling_end(s, n) && i + 1 < to && LN(e, i + 1)->len &&
+                LN(e, i + 1)->len < 60) {
+                i++; /* "Beslutning i … den" / "26-04-2024": the rest of the heading */
+                continue;
+            }
             if (m.keep_line)
                 sec_add(&sa, s, n);
             else if (m.text_off < n)

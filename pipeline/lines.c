@@ -123,6 +123,17 @@ static size_t wrap_width(const struct line *v, size_t n)
     return 0;
 }
 
+/* A line that cannot be complete: an open parenthesis, or a trailing
+ * comma, dash or conjunction sign. */
+static bool unfinished(const struct line *l)
+{
+    int depth = 0;
+    for (size_t i = 0; i < l->len; i++)
+        depth += l->s[i] == '(' ? 1 : l->s[i] == ')' ? -1 : 0;
+    char c = l->len ? l->s[l->len - 1] : '.';
+    return depth > 0 || c == ',' || c == '-' || c == '&' || c == '(';
+}
+
 static bool ends_sentence(const struct line *l)
 {
     char c = l->len ? l->s[l->len - 1] : '.';
@@ -194,7 +205,7 @@ void lines_split(struct arena *a, const char *text, size_t len, lines_structural
              * page starts in lower case, mid-sentence. */
             if (brk[k] && o > 0 && k + 1 < n && v[o - 1].len && !ends_sentence(&v[o - 1]) &&
                 chars(v[o - 1].s, v[o - 1].len) + 15 >= w &&
-                ((o > 1 && v[o - 2].len) || text_is_lower_at(v[k + 1].s, v[k + 1].len, 0)))
+                ((o > 1 && v[o - 2].len) || text_is_lower_at(v[k + 1].s, v[k + 1].len, 0) || unfinished(&v[o - 1])))
                 continue;
             v[o++] = v[k];
         }
@@ -207,10 +218,19 @@ void lines_split(struct arena *a, const char *text, size_t len, lines_structural
             if (!prev->len || !cur->len)
                 continue;
             size_t pc = chars(prev->s, prev->len);
-            bool wrapped = pc + 1 + first_word_chars(cur->s, cur->len) > w && pc + 15 >= w;
+            /* an unfinished line ("… (DokID: 11065832 -") continues even
+             * when converters broke it early */
+            bool open = unfinished(prev);
+            /* the next word would not have fitted, and the line is not a
+             * short one (the slack allows for long Danish compounds) */
+            bool wrapped = (pc + 1 + first_word_chars(cur->s, cur->len) > w && pc + 25 >= w) ||
+                           (open && pc + 25 >= w);
             if (!wrapped)
                 continue;
             enum lines_join j = structural ? structural(prev->s, prev->len, cur->s, cur->len) : LINES_JOIN;
+            /* inside an open parenthesis "- EMN-2022-04994)" is no bullet */
+            if (j == LINES_NEVER && open && cur->len > 2 && cur->s[0] == '-' && cur->s[1] == ' ')
+                j = LINES_JOIN;
             if (j == LINES_JOIN || (j == LINES_TIGHT && pc + 6 >= w))
                 join[k] = 1;
         }

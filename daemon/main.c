@@ -1,7 +1,8 @@
 /*
  * minutesd: the command line.  One binary, subcommands:
  *
- *   minutesd parse [--compact] [--layout NAME] FILE…   print the model as JSON
+ *   minutesd parse [--compact | --summary] [--layout NAME] FILE…
+ *                                       print the model as JSON (or one line)
  *   minutesd version
  *
  * `parse` is the pipeline with nothing around it: what the daemon would load
@@ -22,7 +23,7 @@ enum { EXIT_REJECTED = 1, EXIT_USAGE = 2 };
 
 static void usage(FILE *f)
 {
-    fputs("usage: minutesd parse [--compact] [--layout NAME] FILE...\n"
+    fputs("usage: minutesd parse [--compact | --summary] [--layout NAME] FILE...\n"
           "       minutesd version\n",
           f);
 }
@@ -56,14 +57,36 @@ static char *file_uri(const char *path)
     return uri;
 }
 
+/* One line a person can read: what minutesd understood of a document. */
+static void print_summary(const char *path, const struct md_doc *doc, enum stage_result res)
+{
+    const struct md_meeting *m = &doc->meeting;
+    size_t decisions = 0, absent = 0;
+    for (size_t i = 0; i < doc->nitems; i++)
+        decisions += doc->items[i].decision_text != NULL;
+    for (size_t i = 0; i < doc->nparticipants; i++)
+        absent += !doc->participants[i].present;
+    if (res == STAGE_REJECT) {
+        printf("%s: rejected: %s\n", path, pipeline_first_error(doc));
+        return;
+    }
+    printf("%s: %s %s, %s (%s, %s), %zu items, %zu decisions, %zu participants (%zu absent), layout %s, "
+           "%zu warnings\n",
+           path, doc->kind, m->date ? m->date : "?", m->body ? m->body : "?", m->cluster ? m->cluster : "?",
+           m->region ? m->region : "?", doc->nitems, decisions, doc->nparticipants, absent, doc->layout,
+           model_count_issues(doc, "warning"));
+}
+
 static int cmd_parse(int argc, char **argv)
 {
-    bool pretty = true;
+    bool pretty = true, summary = false;
     struct pipeline_opts opts = {0};
     int i = 0, nfiles = 0, status = 0;
     for (; i < argc; i++) {
         if (strcmp(argv[i], "--compact") == 0)
             pretty = false;
+        else if (strcmp(argv[i], "--summary") == 0)
+            summary = true;
         else if (strcmp(argv[i], "--layout") == 0 && i + 1 < argc)
             opts.layout = argv[++i];
         else if (strcmp(argv[i], "--") == 0) {
@@ -101,13 +124,17 @@ static int cmd_parse(int argc, char **argv)
         struct md_doc *doc = pipeline_run(data, len, base ? base + 1 : path, uri, &opts, &res);
         free(uri);
         free(data);
-        struct buf out;
-        buf_init(&out, 0);
-        model_json(doc, &out, pretty);
-        if (!pretty)
-            buf_putc(&out, '\n');
-        fwrite(out.data, 1, out.len, stdout);
-        buf_free(&out);
+        if (summary) {
+            print_summary(path, doc, res);
+        } else {
+            struct buf out;
+            buf_init(&out, 0);
+            model_json(doc, &out, pretty);
+            if (!pretty)
+                buf_putc(&out, '\n');
+            fwrite(out.data, 1, out.len, stdout);
+            buf_free(&out);
+        }
         if (res == STAGE_REJECT) {
             fprintf(stderr, "minutesd: %s: rejected: %s\n", path, pipeline_first_error(doc));
             if (status == 0)

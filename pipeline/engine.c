@@ -17,6 +17,13 @@
 
 #define MAX_ITEM_NUMBER 100000
 #define MAX_PEOPLE_BLOCK 256
+/* Caps on what one document can make us keep: far above any real meeting,
+ * low enough that the fuzzy matching they feed stays cheap. */
+#define MAX_PARTICIPANTS 1000
+#define MAX_ITEM_AMOUNTS 500
+#define MAX_ITEM_ATTACHMENTS 500
+#define MAX_ITEM_ABSENT 500
+#define MAX_PEOPLE_TOTAL 20000 /* people read from all lists of a document */
 
 static bool is_digit(char c)
 {
@@ -59,11 +66,11 @@ static size_t public_marker(const char *s, size_t n, enum md_tri *pub)
     return 0;
 }
 
-/* Number (1..9999) and optional sub-letter at s; returns bytes consumed. */
+/* Number (1..MAX_ITEM_NUMBER) and optional sub-letter at s; returns bytes consumed. */
 static size_t item_number(const char *s, size_t n, int *num, char *letter)
 {
     size_t d = text_parse_uint(s, n, num);
-    if (d == 0 || d > 4 || *num == 0)
+    if (d == 0 || d > 6 || *num == 0 || *num > MAX_ITEM_NUMBER)
         return 0;
     *letter = 0;
     if (d < n && s[d] >= 'a' && s[d] <= 'z' && !(d + 1 < n && text_is_word_at(s, n, d + 1))) {
@@ -574,8 +581,6 @@ static void find_items(struct eng *e)
         struct cand x;
         if (!match_candidate(l->s, l->len, &x))
             continue;
-        if (e->opts->families && !((unsigned)x.family & e->opts->families))
-            continue;
         x.line = i;
         if (nc == cap) {
             cap *= 2;
@@ -628,16 +633,24 @@ static void find_items(struct eng *e)
             }
         }
     }
-    /* Choose the family whose chain scores best; "Punkt" headings win ties. */
+    /* Choose the family whose chain scores best; "Punkt" headings win ties.
+     * The layout's families come first; the others only when those find
+     * nothing (a publisher that changed its template still gets items). */
     static const unsigned fams[] = {ENGINE_F_PUNKT, ENGINE_F_NUMPUB, ENGINE_F_NUMDOT};
     double top = 0;
     unsigned chosen = 0;
-    for (size_t f = 0; f < 3; f++) {
-        long end;
-        double s = chain(c, nc, fams[f], &end);
-        if (s > top + 0.01) {
-            top = s;
-            chosen = fams[f];
+    unsigned preferred = e->opts->families ? e->opts->families : ENGINE_F_ALL;
+    for (int round = 0; round < 2 && !chosen; round++) {
+        for (size_t f = 0; f < 3; f++) {
+            bool pref = (fams[f] & preferred) != 0;
+            if (pref != (round == 0))
+                continue;
+            long end;
+            double s = chain(c, nc, fams[f], &end);
+            if (s > top + 0.01) {
+                top = s;
+                chosen = fams[f];
+            }
         }
     }
     long end = -1;
@@ -943,6 +956,8 @@ static void add_person(struct eng *e, const struct person *p, const struct peopl
     struct md_doc *doc = e->doc;
     long idx = find_participant(doc, p->name);
     struct md_participant *mp;
+    if (idx < 0 && doc->nparticipants >= MAX_PARTICIPANTS)
+        return;
     if (idx < 0) {
         mp = model_add_participant(doc);
         mp->name = model_strdup(doc, p->name);
@@ -964,7 +979,7 @@ static void add_person(struct eng *e, const struct person *p, const struct peopl
     if (p->chair && !doc->meeting.chair)
         doc->meeting.chair = model_strdup(doc, mp->name);
     if (pb->absent) {
-        if (item >= 0)
+        if (item >= 0 && doc->items[item].nabsent < MAX_ITEM_ABSENT)
             model_item_add_absent(doc, &doc->items[item], mp->name);
         size_t t;
         for (t = 0; t < *ntally; t++)
@@ -1010,6 +1025,7 @@ static void parse_people(struct eng *e)
     }
     size_t items_with_absent = 0;
     long last_item = -2;
+    size_t seen_total = 0;
     struct absentee_tally *tally = xcalloc(MAX_PEOPLE_BLOCK * 4, sizeof *tally);
     size_t ntally = 0;
     struct person *people = xmalloc(MAX_PEOPLE_BLOCK * sizeof *people);
@@ -1041,6 +1057,9 @@ static void parse_people(struct eng *e)
                 items_with_absent++;
                 last_item = item;
             }
+            if (np > MAX_PEOPLE_TOTAL - seen_total)
+                np = MAX_PEOPLE_TOTAL - seen_total;
+            seen_total += np;
             for (size_t k = 0; k < np && ntally < MAX_PEOPLE_BLOCK * 4; k++) {
                 struct person p = people[k];
                 if (pb->absent && it >= 0 && roll_item[it]) {
@@ -1195,7 +1214,7 @@ static void add_attachments(struct eng *e, struct md_item *it, const char *text)
                 }
             }
         }
-        if (!n)
+        if (!n || it->nattachments >= MAX_ITEM_ATTACHMENTS)
             continue;
         bool dup = false;
         for (size_t k = 0; k < it->nattachments; k++) {
@@ -1226,12 +1245,12 @@ static void on_amount(void *ctx, const struct amount_match *m)
     struct amount_ctx *ac = ctx;
     struct md_item *it = ac->it;
     const char *t = ac->base + m->start;
+    if (it->namounts >= MAX_ITEM_AMOUNTS)
+        return;
     for (size_t i = 0; i < it->namounts; i++)
         if (it->amounts[i].dkk == m->dkk && strlen(it->amounts[i].text) == m->len &&
             memcmp(it->amounts[i].text, t, m->len) == 0)
             return;
-    if (it->namounts >= 1000)
-        return;
     struct md_amount *a = model_item_add_amount(ac->e->doc, it);
     a->dkk = m->dkk;
     a->text = model_strndup(ac->e->doc, t, m->len);
@@ -1295,7 +1314,9 @@ static void parse_item(struct eng *e, size_t k)
         /* The table of contents may show the rest of a wrapped title, even
          * one that looks like structure ("… Sundhedsaftalen" / "2024-27"). */
         if (!join && e->ntoc) {
-            for (size_t q = 0; q < e->ntoc; q++) {
+            /* items and TOC entries run in the same order: look near k */
+            size_t q0 = k > 2 ? k - 2 : 0, q1 = k + 3 < e->ntoc ? k + 3 : e->ntoc;
+            for (size_t q = q0; q < q1; q++) {
                 if (e->toc[q].len == tn && toc_matches(e->toc[q].title, tn, t, tn))
                     toc_complete = true;
                 const struct toc_entry *te = &e->toc[q];

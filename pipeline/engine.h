@@ -34,7 +34,8 @@ enum engine_family {
 };
 
 struct engine_opts {
-    unsigned families;     /* allowed item-heading families; 0 = all */
+    unsigned families;     /* preferred item-heading families (others only if these find
+                              nothing); 0 = no preference */
     bool caps_headings;    /* short upper-case lines inside items are section headings */
 };
 

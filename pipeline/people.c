@@ -328,6 +328,12 @@ bool people_same_name(const char *a, const char *b)
         return true;
     if (la <= 8 || lb <= 8 || (la > lb ? la - lb : lb - la) > 2)
         return false;
+    /* Spelling slips are forgiven in the rest of a name, not in the first
+     * name: "Pia Buus Pinstrup" is "Pia Buus Pindstrup", but "Per Hansen"
+     * is not "Pia Hansen". */
+    const char *sa = strchr(fa, ' '), *sb = strchr(fb, ' ');
+    if (!sa || !sb || sa - fa != sb - fb || memcmp(fa, fb, (size_t)(sa - fa)) != 0)
+        return false;
     /* Levenshtein with two rows; names are short. */
     unsigned prev[96], cur[96];
     for (size_t j = 0; j <= lb; j++)

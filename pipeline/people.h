@@ -39,8 +39,9 @@ size_t people_parse(struct arena *a, const char *text, size_t n, struct person *
  * NULL when none. */
 const char *people_group_of(const char *s, size_t n);
 
-/* Edit distance-based name match: equal after case folding, or at most
- * 2 edits apart for names longer than 8 bytes ("Pindstrup"/"Pinstrup"). */
+/* Edit distance-based name match: equal after case folding, or the same
+ * first name and at most 2 edits apart for names longer than 8 bytes
+ * ("Pia Buus Pindstrup"/"Pia Buus Pinstrup"). */
 bool people_same_name(const char *a, const char *b);
 
 #endif

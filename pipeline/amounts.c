@@ -67,10 +67,16 @@ static bool read_number(const char *s, size_t n, size_t i, struct number *num)
         }
         j = k;
     } else if (num->grouped && j + 1 < n && s[j] == ',' && is_digit(s[j + 1])) {
-        /* "1.500,50 kr." øre: read and drop */
+        /* "1.500,50 kr." (øre, dropped below) or "1.234,5 mio. kr."
+         * (decimals of millions, kept) */
         size_t k = j + 1;
-        while (k < n && is_digit(s[k]))
+        while (k < n && is_digit(s[k])) {
+            if (num->fdigits < 9) {
+                num->frac = num->frac * 10 + (s[k] - '0');
+                num->fdigits++;
+            }
             k++;
+        }
         j = k;
     }
     num->len = j - i;
@@ -162,9 +168,11 @@ void amounts_scan(const char *s, size_t n, void (*cb)(void *ctx, const struct am
         long long dkk = -1;
         size_t start = i;
         if (end) {
+            /* decimals count with a multiplier; without one they are øre,
+             * and an amount is whole kroner */
             long long m = mult ? mult : 1;
             if (num.ip <= AMOUNT_MAX / m)
-                dkk = num.ip * m + (num.fdigits ? num.frac * m / pow10i(num.fdigits) : 0);
+                dkk = num.ip * m + (mult && num.fdigits ? num.frac * m / pow10i(num.fdigits) : 0);
         } else {
             /* Unit first: "kr. 500.000", "DKK 1.000". */
             size_t b = i;

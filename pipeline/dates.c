@@ -23,12 +23,27 @@ static bool is_digit(char c)
 static bool valid_ymd(int y, int m, int d)
 {
     static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return y >= 1990 && y <= 2100 && m >= 1 && m <= 12 && d >= 1 && d <= mdays[m - 1];
+    if (!(y >= 1990 && y <= 2100 && m >= 1 && m <= 12 && d >= 1 && d <= mdays[m - 1]))
+        return false;
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return !(m == 2 && d == 29 && !leap);
 }
 
 static void fmt_date(char out[11], int y, int m, int d)
 {
-    snprintf(out, 11, "%04d-%02d-%02d", y % 10000, m % 100, d % 100);
+    /* by hand: the values are range-checked, and snprintf's truncation
+     * analysis cannot see that */
+    out[0] = (char)('0' + y / 1000 % 10);
+    out[1] = (char)('0' + y / 100 % 10);
+    out[2] = (char)('0' + y / 10 % 10);
+    out[3] = (char)('0' + y % 10);
+    out[4] = '-';
+    out[5] = (char)('0' + m / 10 % 10);
+    out[6] = (char)('0' + m % 10);
+    out[7] = '-';
+    out[8] = (char)('0' + d / 10 % 10);
+    out[9] = (char)('0' + d % 10);
+    out[10] = '\0';
 }
 
 /* Month name at s[i..): returns month 1..12 and sets *len, or 0. */
@@ -144,6 +159,8 @@ static size_t time_at(const char *s, size_t n, size_t i, int *h, int *m)
     }
     if (j < n && is_digit(s[j]))
         return 0;
+    if (*h == 24 && *m != 0)
+        return 0; /* 24:00 is midnight; 24:30 is no time */
     return j - i;
 }
 

@@ -83,7 +83,8 @@ const char *outcome_classify(const char *text, size_t n)
         "tiltrædes", "vedtaget", "vedtog", "vedtages", "indstillingen blev fulgt",
         "indstillingerne blev fulgt", "indstillinger blev fulgt", "indstillingen følges",
         "indstillingerne følges", "blev fulgt", NULL};
-    static const char *const reject[] = {"forkastet", "forkastede", "afvist", "afviste", NULL};
+    static const char *const reject[] = {"forkastet", "forkastede", "afvist", "afviste", "ikke fulgt",
+                                         "ikke godkendt", "ikke tiltrådt", "ikke vedtaget", NULL};
     static const char *const postpone[] = {"udsat", "udsættes", "udskudt", "udskydes", NULL};
     static const char *const noted[] = {"til efterretning", NULL};
     static const char *const discussed[] = {"drøftet", "drøftede", "drøftes", NULL};

@@ -189,9 +189,12 @@ static bool pure_org(const char *s, size_t n)
         size_t rest = b < n ? n - b - 1 : 0;
         if (b >= n)
             return false;
+        /* "Aarhus Universitetshospital", "Regionshospitalet Gødstrup" */
+        bool hosp = text_find_prefix_ci(sp + 1, rest, "universitetshospital") >= 0 ||
+                    text_find_prefix_ci(s, n, "regionshospital") >= 0 || text_find_prefix_ci(s, n, "sygehus") >= 0;
         return text_prefix_ci(s, n, "region ") || text_eq_ci(sp + 1, rest, "kommune") ||
                text_eq_ci(sp + 1, rest, "hospital") || text_eq_ci(sp + 1, rest, "sygehus") ||
-               text_eq_ci(sp + 1, rest, "kommunes");
+               text_eq_ci(sp + 1, rest, "kommunes") || hosp;
     }
     return words <= 6 && (text_find_word_ci(s, n, "hospital") > 0 || text_find_word_ci(s, n, "sygehus") > 0) &&
            text_is_upper_at(s, n, 0) && !text_find_word_ci(s, n, "direktør");

@@ -1,0 +1,119 @@
+/*
+ * Tests for layout detection through pipeline_run (pipeline/pipeline.h).
+ *
+ * Each seed document is one publisher's layout: detection must pick that
+ * layout, and forcing the structure-only "generic" layout must still find
+ * every item, since that is what an unknown publisher's minutes get.
+ */
+#include <criterion/criterion.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline.h"
+
+#define SEED_DIR TEST_DATA_DIR "/seeds"
+
+struct seed {
+    const char *file;
+    const char *layout;
+    size_t items;
+};
+
+static const struct seed seeds[] = {
+    {"000_d2f626ad0e25e238.txt", "punkt-sections", 5},
+    {"001_7b1df9de962b88b2.txt", "punkt-inline", 10},
+    {"002_54d817ac84b58f52.txt", "caps-sections", 3},
+    {"003_bdb304747eb2561f.txt", "punkt-duration", 10},
+    {"004_7178018e32c86f38.txt", "numbered-plain", 13},
+};
+
+static unsigned char *read_file(const char *name, size_t *n)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", SEED_DIR, name);
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "cannot open %s", path);
+    cr_assert_eq(fseek(f, 0, SEEK_END), 0);
+    long sz = ftell(f);
+    cr_assert_gt(sz, 0, "%s is empty", path);
+    cr_assert_eq(fseek(f, 0, SEEK_SET), 0);
+    unsigned char *p = malloc((size_t)sz);
+    cr_assert_not_null(p);
+    cr_assert_eq(fread(p, 1, (size_t)sz, f), (size_t)sz, "short read on %s", path);
+    fclose(f);
+    *n = (size_t)sz;
+    return p;
+}
+
+static struct md_doc *run(const struct seed *s, const char *force, enum stage_result *r)
+{
+    size_t n;
+    unsigned char *bytes = read_file(s->file, &n);
+    struct pipeline_opts opts = {.max_bytes = 0, .layout = force};
+    struct md_doc *d = pipeline_run(bytes, n, s->file, NULL, &opts, r);
+    free(bytes);
+    cr_assert_not_null(d);
+    return d;
+}
+
+static void check_detected(size_t i)
+{
+    const struct seed *s = &seeds[i];
+    enum stage_result r;
+    struct md_doc *d = run(s, NULL, &r);
+    cr_assert_not_null(d->layout);
+    cr_assert_str_eq(d->layout, s->layout, "%s: layout %s, want %s", s->file, d->layout, s->layout);
+    cr_assert_eq(d->nitems, s->items, "%s: %zu items, want %zu", s->file, d->nitems, s->items);
+    cr_assert_eq(r, STAGE_OK, "%s: %s (%s)", s->file, stage_result_str(r),
+                 pipeline_first_error(d) ? pipeline_first_error(d) : "no error issue");
+    model_destroy(d);
+}
+
+static void check_generic(size_t i)
+{
+    const struct seed *s = &seeds[i];
+    enum stage_result r;
+    struct md_doc *d = run(s, "generic", &r);
+    cr_assert_str_eq(d->layout, "generic", "%s: forced layout not used (%s)", s->file, d->layout);
+    cr_assert_eq(d->nitems, s->items, "%s: generic layout finds %zu items, want %zu", s->file, d->nitems,
+                 s->items);
+    /* same items, in the same order */
+    for (size_t k = 0; k < d->nitems; k++)
+        cr_assert_eq(d->items[k].number, (int)k + 1, "%s: item %zu is numbered %d", s->file, k, d->items[k].number);
+    model_destroy(d);
+}
+
+Test(layouts, detect_000_punkt_sections) { check_detected(0); }
+Test(layouts, detect_001_punkt_inline) { check_detected(1); }
+Test(layouts, detect_002_caps_sections) { check_detected(2); }
+Test(layouts, detect_003_punkt_duration) { check_detected(3); }
+Test(layouts, detect_004_numbered_plain) { check_detected(4); }
+
+Test(layouts, generic_000) { check_generic(0); }
+Test(layouts, generic_001) { check_generic(1); }
+Test(layouts, generic_002) { check_generic(2); }
+Test(layouts, generic_003) { check_generic(3); }
+Test(layouts, generic_004) { check_generic(4); }
+
+Test(layouts, unknown_forced_layout_falls_back_to_detection)
+{
+    enum stage_result r;
+    struct md_doc *d = run(&seeds[0], "no-such-layout", &r);
+    cr_assert_str_eq(d->layout, "punkt-sections");
+    model_destroy(d);
+}
+
+Test(layouts, source_is_recorded)
+{
+    enum stage_result r;
+    struct md_doc *d = run(&seeds[2], NULL, &r);
+    cr_assert_not_null(d->source_name);
+    cr_assert_str_eq(d->source_name, seeds[2].file);
+    cr_assert_null(d->source_uri);
+    cr_assert_not_null(d->sha256);
+    cr_assert_eq(strlen(d->sha256), 64);
+    cr_assert_gt(d->source_bytes, 0);
+    model_destroy(d);
+}

@@ -1,0 +1,152 @@
+/*
+ * Tests for pipeline/outcome.c: what a decision text says happened.
+ */
+#include <criterion/criterion.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "outcome.h"
+
+static void expect(const char *text, const char *want)
+{
+    const char *got = outcome_classify(text, strlen(text));
+    cr_assert_not_null(got, "\"%s\": NULL", text);
+    cr_assert_str_eq(got, want, "\"%s\": %s, want %s", text, got, want);
+}
+
+Test(outcome, approved_agenda)
+{
+    expect("Dagsordenen blev godkendt.", "approved");
+}
+
+Test(outcome, approved_recommendation_followed)
+{
+    expect("Indstillingen blev fulgt.", "approved");
+}
+
+Test(outcome, approved_both_recommendations_followed)
+{
+    expect("Begge indstillinger blev fulgt.", "approved");
+}
+
+Test(outcome, approval_outranks_discussion)
+{
+    expect("Drøftet og godkendt med bemærkningen, at \xe2\x80\xa6", "approved");
+}
+
+Test(outcome, approved_tiltraadt)
+{
+    expect("Tiltrådt.", "approved");
+}
+
+Test(outcome, approved_vedtaget)
+{
+    expect("Forslaget blev vedtaget.", "approved");
+}
+
+Test(outcome, noted)
+{
+    expect("Orienteringen blev taget til efterretning.", "noted");
+}
+
+Test(outcome, reported_perfect_approval_does_not_count)
+{
+    expect("Orientering om X blev taget til efterretning. Desuden blev der orienteret om, at det politiske "
+           "formandskab har godkendt, at der anvendes 177.200 kr.",
+           "noted");
+}
+
+Test(outcome, discussed)
+{
+    expect("Punktet blev drøftet.", "discussed");
+}
+
+Test(outcome, rejected_negated_approval)
+{
+    expect("Forslaget blev ikke godkendt.", "rejected");
+}
+
+/*
+ * Regression (was a bug in outcome.c, fixed): "Indstillingen blev fulgt" is an approval, but its
+ * negation "Indstillingen blev ikke fulgt." is classified "other", not
+ * "rejected": the negation sits inside the phrase, so neither the phrase
+ * nor a negated approval word is found.  (The header lists "ikke godkendt"
+ * among the rejections; "ikke fulgt" is the same decision.)
+ */
+Test(outcome, rejected_recommendation_not_followed)
+{
+    expect("Indstillingen blev ikke fulgt.", "rejected");
+}
+
+Test(outcome, rejected_forkastet)
+{
+    expect("Forkastet.", "rejected");
+}
+
+Test(outcome, rejected_afvist)
+{
+    expect("Ansøgningen blev afvist.", "rejected");
+}
+
+Test(outcome, postponed)
+{
+    expect("Punktet blev udsat.", "postponed");
+}
+
+Test(outcome, other_nothing_under_eventuelt)
+{
+    /* "ikke" here negates no decision word */
+    expect("Der var ikke punkter under eventuelt.", "other");
+}
+
+Test(outcome, other_no_remarks)
+{
+    expect("Ingen bemærkninger.", "other");
+}
+
+Test(outcome, other_empty)
+{
+    expect("", "other");
+}
+
+Test(outcome, upper_case_approved)
+{
+    expect("GODKENDT", "approved");
+    expect("DAGSORDENEN BLEV GODKENDT.", "approved");
+}
+
+Test(outcome, upper_case_danish_letters)
+{
+    /* Å in TILTRÅDT and Ø in DRØFTET must fold like their lower-case forms */
+    expect("TILTR\xc3\x85" "DT.", "approved");
+    expect("PUNKTET BLEV DR\xc3\x98" "FTET.", "discussed");
+}
+
+Test(outcome, upper_case_noted)
+{
+    expect("TAGET TIL EFTERRETNING", "noted");
+}
+
+Test(outcome, keyword_inside_a_longer_word_does_not_count)
+{
+    /* "godkendtes" is not in the word list and "udsat" must not match
+     * "udsatte" as a prefix: whole words only */
+    expect("Punktet om udsatte borgere blev taget til efterretning.", "noted");
+}
+
+/* Texts longer than the 2 KiB stack buffer take the heap path. */
+Test(outcome, long_text)
+{
+    size_t fill = 5000;
+    const char *tail = " Indstillingen blev fulgt.";
+    size_t n = fill + strlen(tail);
+    char *s = malloc(n);
+    cr_assert_not_null(s);
+    for (size_t i = 0; i < fill; i++)
+        s[i] = (i % 7 == 6) ? ' ' : 'a';
+    memcpy(s + fill, tail, strlen(tail));
+    const char *got = outcome_classify(s, n);
+    cr_assert_str_eq(got, "approved");
+    free(s);
+}

@@ -1,0 +1,249 @@
+/*
+ * Tests for pipeline/people.c: lists of people as minutes print them.
+ */
+#include <criterion/criterion.h>
+
+#include <string.h>
+
+#include "people.h"
+#include "util.h"
+
+#define MAXP 32
+
+static struct arena *arena;
+
+static void setup(void)
+{
+    arena = arena_create();
+}
+
+static void teardown(void)
+{
+    arena_destroy(arena);
+    arena = NULL;
+}
+
+static size_t parse(const char *text, struct person *out)
+{
+    memset(out, 0, MAXP * sizeof *out);
+    return people_parse(arena, text, strlen(text), out, MAXP);
+}
+
+/* NULL-safe string comparison with a readable message. */
+static void expect_field(const char *what, const char *got, const char *want)
+{
+    if (!want) {
+        cr_assert_null(got, "%s: \"%s\", want NULL", what, got ? got : "");
+        return;
+    }
+    cr_assert_not_null(got, "%s: NULL, want \"%s\"", what, want);
+    cr_assert_str_eq(got, want, "%s: \"%s\", want \"%s\"", what, got, want);
+}
+
+static bool is_name(const char *s)
+{
+    return people_is_name(s, strlen(s));
+}
+
+TestSuite(people, .init = setup, .fini = teardown);
+
+Test(people, running_list)
+{
+    struct person p[MAXP];
+    size_t n = parse("Bo Libergren, V, Mette Bossen Linnet, V (Fravær), Johannes Lundsfryd, Middelfart Kommune, "
+                     "Knud Erik Langhoff. Kolding Kommune, Birgitte Ries Møller, PLO",
+                     p);
+    cr_assert_eq(n, 5, "%zu people, want 5", n);
+    static const char *const names[] = {"Bo Libergren", "Mette Bossen Linnet", "Johannes Lundsfryd",
+                                        "Knud Erik Langhoff", "Birgitte Ries Møller"};
+    for (size_t i = 0; i < 5; i++)
+        expect_field("name", p[i].name, names[i]);
+
+    expect_field("Bo's party", p[0].party, "V");
+    cr_assert(!p[0].absent, "Bo is not marked absent");
+
+    expect_field("Mette's party", p[1].party, "V");
+    cr_assert(p[1].absent, "Mette is marked (Fravær)");
+
+    expect_field("Johannes' organization", p[2].organization, "Middelfart Kommune");
+    cr_assert(!p[2].absent);
+
+    expect_field("Knud Erik's organization", p[3].organization, "Kolding Kommune");
+
+    expect_field("Birgitte's organization", p[4].organization, "PLO");
+    for (size_t i = 0; i < 5; i++)
+        cr_assert(!p[i].chair, "%s is not the chair", p[i].name);
+}
+
+Test(people, one_per_line)
+{
+    struct person p[MAXP];
+    size_t n = parse("Søren Liner, direktør, Herning kommune\n"
+                     "Lotte Juncker, direktør, Struer kommune (deltog fra punkt 3)\n"
+                     "Jonathan Egeris Groth, AC-fuldmægtig, Region Nordjylland (sekretariat)",
+                     p);
+    cr_assert_eq(n, 3, "%zu people, want 3", n);
+
+    expect_field("name 0", p[0].name, "Søren Liner");
+    expect_field("role 0", p[0].role, "direktør");
+    expect_field("organization 0", p[0].organization, "Herning kommune");
+    expect_field("note 0", p[0].note, NULL);
+
+    expect_field("name 1", p[1].name, "Lotte Juncker");
+    expect_field("organization 1", p[1].organization, "Struer kommune");
+    expect_field("note 1", p[1].note, "deltog fra punkt 3");
+
+    expect_field("name 2", p[2].name, "Jonathan Egeris Groth");
+    expect_field("role 2", p[2].role, "AC-fuldmægtig");
+    expect_field("organization 2", p[2].organization, "Region Nordjylland");
+    expect_field("group 2", p[2].group, "secretariat");
+    expect_field("group 0", p[0].group, NULL);
+}
+
+Test(people, og_between_two_names)
+{
+    struct person p[MAXP];
+    size_t n = parse("Jan Mainz og Pia Buus Pindstrup.", p);
+    cr_assert_eq(n, 2, "%zu people, want 2", n);
+    expect_field("name 0", p[0].name, "Jan Mainz");
+    expect_field("name 1", p[1].name, "Pia Buus Pindstrup");
+}
+
+Test(people, og_inside_an_organisation_does_not_split)
+{
+    struct person p[MAXP];
+    size_t n = parse("Jan Mainz, Børne- og Ungeforvaltningen", p);
+    cr_assert_eq(n, 1, "%zu people, want 1", n);
+    expect_field("name", p[0].name, "Jan Mainz");
+}
+
+Test(people, vertical_record)
+{
+    struct person p[MAXP];
+    size_t n = parse("Lone Lindsby\nRegionsdirektør\nMedlem", p);
+    cr_assert_eq(n, 1, "%zu people, want 1", n);
+    expect_field("name", p[0].name, "Lone Lindsby");
+    expect_field("role", p[0].role, "Regionsdirektør");
+    expect_field("group", p[0].group, "member");
+}
+
+Test(people, chair_marked_modeleder)
+{
+    struct person p[MAXP];
+    size_t n = parse("Mogens Jespersen, Borgmester Mariagerfjord Kommune (medformand) - mødeleder", p);
+    cr_assert_eq(n, 1, "%zu people, want 1", n);
+    expect_field("name", p[0].name, "Mogens Jespersen");
+    cr_assert(p[0].chair, "mødeleder makes him the chair");
+    cr_assert(!p[0].absent);
+    /* the marker is not left in the description */
+    if (p[0].role)
+        cr_assert_null(strstr(p[0].role, "mødeleder"), "role \"%s\" keeps the marker", p[0].role);
+}
+
+Test(people, chair_on_the_next_person_only)
+{
+    struct person p[MAXP];
+    size_t n = parse("Bo Libergren, V\nMogens Jespersen (mødeleder)", p);
+    cr_assert_eq(n, 2, "%zu people, want 2", n);
+    cr_assert(!p[0].chair);
+    cr_assert(p[1].chair);
+    expect_field("name 1", p[1].name, "Mogens Jespersen");
+}
+
+Test(people, max_is_respected)
+{
+    struct person p[MAXP];
+    memset(p, 0, sizeof p);
+    const char *s = "Bo Libergren, Mette Bossen Linnet, Johannes Lundsfryd, Birgitte Ries Møller";
+    size_t n = people_parse(arena, s, strlen(s), p, 2);
+    cr_assert_eq(n, 2);
+    expect_field("name 1", p[1].name, "Mette Bossen Linnet");
+    cr_assert_null(p[2].name, "wrote past max");
+}
+
+Test(people, empty_text)
+{
+    struct person p[MAXP];
+    cr_assert_eq(parse("", p), 0);
+    cr_assert_eq(parse("\n\n  \n", p), 0);
+}
+
+Test(people_is_name, names)
+{
+    cr_assert(is_name("Allan S. Andersen"));
+    cr_assert(is_name("Marianne Gerner Friis-Mikkelsen"));
+    cr_assert(is_name("Bo Libergren"));
+    cr_assert(is_name("Birgitte Ries Møller"));
+    cr_assert(is_name("Øjvind Ærø Åsted"));
+}
+
+Test(people_is_name, not_names)
+{
+    cr_assert(!is_name("Middelfart Kommune"));
+    cr_assert(!is_name("PLO"));
+    cr_assert(!is_name("Regionsdirektør"));
+    cr_assert(!is_name("Sundhedsklyngens medlemmer"));
+    cr_assert(!is_name("Bo"));
+    cr_assert(!is_name("Punkt 3 Orientering"));
+    cr_assert(!is_name("deltog fra punkt"));
+}
+
+Test(people_group_of, keywords)
+{
+    static const struct {
+        const char *s, *want;
+    } t[] = {
+        {"Medlemmer", "member"}, {"Bisiddere", "advisor"}, {"Administrativ deltagelse", "advisor"},
+        {"Sekretariat", "secretariat"}, {"observatører", "observer"}, {"Gæster", "guest"},
+        {"Afbud", NULL},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++)
+        expect_field(t[i].s, people_group_of(t[i].s, strlen(t[i].s)), t[i].want);
+}
+
+Test(people_same_name, one_edit_in_a_long_name)
+{
+    cr_assert(people_same_name("Pia Buus Pinstrup", "Pia Buus Pindstrup"));
+    cr_assert(people_same_name("Pia Buus Pindstrup", "Pia Buus Pinstrup"));
+}
+
+Test(people_same_name, case_and_blanks_fold)
+{
+    cr_assert(people_same_name("pia buus pindstrup", "PIA BUUS PINDSTRUP"));
+    cr_assert(people_same_name("Pia  Buus Pindstrup", "Pia Buus Pindstrup"));
+    cr_assert(people_same_name("\xc3\x98jvind Hansen", "\xc3\xb8jvind hansen")); /* Ø / ø */
+}
+
+/* The header: "at most 2 edits apart for names longer than 8 bytes".
+ * "Jan Main" is 8 bytes, so it needs an exact match. */
+Test(people_same_name, short_names_need_exact_match)
+{
+    cr_assert(!people_same_name("Jan Mainz", "Jan Main"));
+    cr_assert(!people_same_name("Jan Main", "Jan Mainz"));
+    cr_assert(!people_same_name("Bo Lund", "Bo Land"));
+    cr_assert(people_same_name("Bo Lund", "bo lund"));
+}
+
+Test(people_same_name, long_name_with_two_edits)
+{
+    /* 9+ bytes: two edits allowed, three not */
+    cr_assert(people_same_name("Jan Mainzz", "Jan Mainz"));
+    cr_assert(people_same_name("Pia Buus Pindstrup", "Pia Bus Pinstrup"));
+    cr_assert(!people_same_name("Pia Buus Pindstrup", "Pia Bus Pinstrp"));
+}
+
+Test(people_same_name, different_first_letters)
+{
+    cr_assert(!people_same_name("Pia Buus Pindstrup", "Mia Buus Pindstrup"));
+    cr_assert(!people_same_name("Anne Marie Hansen", "Bnne Marie Hansen"));
+    /* Ø and Å share their first UTF-8 byte (0xC3): still different letters */
+    cr_assert(!people_same_name("\xc3\x98jvind Hansen", "\xc3\x85jvind Hansen"));
+}
+
+/* The header: slips are forgiven only with the same first name. */
+Test(people_same_name, first_name_must_match)
+{
+    cr_assert(!people_same_name("Per Hansen", "Pia Hansen"));
+    cr_assert(!people_same_name("Pia Buus Pindstrup", "Pio Buus Pindstrup"));
+    cr_assert(people_same_name("Pia Buus Pindstrup", "Pia Buus Pindstrupp"));
+}

@@ -362,6 +362,17 @@ static bool sniff_binary(const unsigned char *in, size_t n)
     size_t nul = 0, ctrl = 0, nul_head = 0, other_head = 0;
 
     for (size_t i = 0; i < w; i++) {
+        /* text has no byte below 0x20 but TAB/LF/CR/FF: skip eight such
+         * bytes at a time */
+        while (i + 8 <= w) {
+            uint64_t v;
+            memcpy(&v, in + i, 8);
+            if ((v - 0x2020202020202020ULL) & ~v & 0x8080808080808080ULL)
+                break;
+            i += 8;
+        }
+        if (i >= w)
+            break;
         unsigned char b = in[i];
         if (b >= 0x20 || (TEXT_CONTROLS >> b) & 1u)
             continue;

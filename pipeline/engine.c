@@ -221,8 +221,10 @@ static bool is_case_ref(const char *s, size_t n)
 /* "Sags ID: X", "Sagsnr.: X", "Dok ID: X" … -> value */
 static bool labelled(const char *s, size_t n, const char *const *labels, const char **v, size_t *vn)
 {
+    char f2[2];
+    text_first2(s, n, f2);
     for (size_t k = 0; labels[k]; k++) {
-        if (!text_prefix_ci(s, n, labels[k]))
+        if (!text_first2_may_match(f2, labels[k]) || !text_prefix_ci(s, n, labels[k]))
             continue;
         size_t l = strlen(labels[k]);
         if (l >= n)
@@ -319,8 +321,10 @@ static bool people_head(const char *s, size_t n, const char **group, bool *absen
     *inline_off = 0;
     if (n == 0 || n > 2000)
         return false;
+    char f2[2];
+    text_first2(s, n, f2);
     for (size_t k = 0; k < sizeof heads / sizeof *heads; k++) {
-        if (!text_prefix_ci(s, n, heads[k].w))
+        if (!text_first2_may_match(f2, heads[k].w) || !text_prefix_ci(s, n, heads[k].w))
             continue;
         size_t l = strlen(heads[k].w);
         if (text_is_word_at(s, n, l))

@@ -35,6 +35,7 @@
  *   gazetteer_cluster simply walks the table.
  */
 #include "gazetteer.h"
+#include "text.h"
 #include "util.h"
 
 #include <pthread.h>
@@ -118,6 +119,10 @@ static pthread_once_t gaz_once = PTHREAD_ONCE_INIT;
 /* First bytes of the few entries written in lower case ("nordjyske"): a
  * lower-case word is looked up only when it starts with one of them. */
 static bool lower_first[256];
+/* Folded first two bytes of every entry's first word: a capitalised word
+ * whose first two letters start no name is skipped without folding and
+ * hashing it ("Det", "Der", "Indstillingen" …). */
+static unsigned char pair_ok[65536 / 8];
 
 /* ---- UTF-8 and letters ------------------------------------------------ */
 
@@ -572,11 +577,12 @@ static unsigned char byte_class(unsigned char c)
  * ASCII or not) and returns the position after it. */
 static size_t skip_word(const unsigned char *t, size_t len, size_t p)
 {
+    /* ASCII letters and digits: bit set in this table */
+    static const uint64_t alnum[2] = {0x03FF000000000000ULL, 0x07FFFFFE07FFFFFEULL};
     while (p < len) {
         unsigned char c = t[p];
         if (c < 0x80) {
-            unsigned char k = byte_class(c);
-            if (k == BC_SKIP)
+            if (!((alnum[c >> 6] >> (c & 63)) & 1))
                 break;
             p++;
             continue;
@@ -648,6 +654,16 @@ void gazetteer_scan(const char *text, size_t len, double weight, struct gaz_evid
              * hyphen, but "McDonald" is not): not a word start */
             p = skip_word(t, len, p);
             continue;
+        }
+        if (p + 1 < len && t[p] < 0xC4) {
+            char two[2];
+            text_first2((const char *)t + p, 2, two);
+            unsigned pair = (unsigned)(unsigned char)two[0] << 8 | (unsigned char)two[1];
+            if (!(pair_ok[pair >> 3] & (1u << (pair & 7)))) {
+                p = skip_word(t, len, p);
+                prev_alnum = true;
+                continue;
+            }
         }
         size_t blen;
         char buf[GAZ_MAXWORD];
@@ -1047,6 +1063,10 @@ static int add_entry(const char *name, enum gaz_kind kind, enum gaz_region regio
     }
     if (e.ntok == 0 || strlen(e.tok[0]) >= GAZ_MAXWORD)
         goto out;
+    {
+        unsigned pair = (unsigned)(unsigned char)e.tok[0][0] << 8 | (unsigned char)e.tok[0][1];
+        pair_ok[pair >> 3] |= (unsigned char)(1u << (pair & 7));
+    }
     e.kind = kind;
     e.region = region;
     e.kode = kode;

@@ -4,6 +4,7 @@
 #include "lines.h"
 #include "text.h"
 
+#include <stdint.h>
 #include <string.h>
 
 static bool is_digit(char c)
@@ -73,12 +74,19 @@ static void flatten_cells(struct arena *a, struct line *l)
     l->len = o;
 }
 
+/* Characters (not bytes) in UTF-8: bytes minus continuation bytes, eight
+ * at a time (a continuation byte has bit 7 set and bit 6 clear). */
 static size_t chars(const char *s, size_t n)
 {
-    size_t c = 0;
-    for (size_t i = 0; i < n; i++)
-        c += ((unsigned char)s[i] & 0xC0) != 0x80;
-    return c;
+    size_t cont = 0, i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t v;
+        memcpy(&v, s + i, 8);
+        cont += (size_t)__builtin_popcountll(v & ~(v << 1) & 0x8080808080808080ULL);
+    }
+    for (; i < n; i++)
+        cont += ((unsigned char)s[i] & 0xC0) == 0x80;
+    return n - cont;
 }
 
 static size_t first_word_chars(const char *s, size_t n)
@@ -101,8 +109,12 @@ static size_t wrap_width(const struct line *v, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (!v[i].len)
             continue;
-        size_t c = chars(v[i].s, v[i].len);
         total++;
+        if (v[i].len > 560) { /* more than 140 characters of up to 4 bytes */
+            longer++;
+            continue;
+        }
+        size_t c = chars(v[i].s, v[i].len);
         if (c > 140)
             longer++;
         else

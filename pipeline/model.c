@@ -11,6 +11,7 @@
 #include "model.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,14 +161,30 @@ static void jw_str(struct jw *w, const char *s)
         jw_raw(w, "null", 4);
         return;
     }
+    size_t n = strlen(s), run = 0, i = 0;
     jw_raw(w, "\"", 1);
-    const char *run = s;
-    for (const char *p = s; *p; p++) {
-        unsigned char c = (unsigned char)*p;
-        if (c >= 0x20 && c != '"' && c != '\\')
+    while (i < n) {
+        /* eight plain bytes at a time (no control byte, quote or
+         * backslash among them), within the string's length */
+        while (i + 8 <= n) {
+            uint64_t v;
+            memcpy(&v, s + i, 8);
+            const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+            uint64_t ctl = (v - ones * 0x20) & ~v & highs;
+            uint64_t q = v ^ (ones * '"'), bs = v ^ (ones * '\\');
+            if (ctl | ((q - ones) & ~q & highs) | ((bs - ones) & ~bs & highs))
+                break;
+            i += 8;
+        }
+        if (i >= n)
+            break;
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            i++;
             continue;
-        jw_raw(w, run, (size_t)(p - run));
-        run = p + 1;
+        }
+        jw_raw(w, s + run, i - run);
+        run = ++i;
         switch (c) {
         case '"': jw_raw(w, "\\\"", 2); break;
         case '\\': jw_raw(w, "\\\\", 2); break;
@@ -179,7 +196,7 @@ static void jw_str(struct jw *w, const char *s)
         }
         }
     }
-    jw_raw(w, run, strlen(run));
+    jw_raw(w, s + run, n - run);
     jw_raw(w, "\"", 1);
 }
 

@@ -95,9 +95,11 @@ bool sections_match(const char *s, size_t n, struct section_match *m)
      * end of a wrapped sentence, not the attachment list. */
     if (!text_is_upper_at(s, n, 0))
         return false;
+    char f2[2];
+    text_first2(s, n, f2);
     for (size_t k = 0; k < sizeof headings / sizeof *headings; k++) {
         const char *h = headings[k].text;
-        if (!text_prefix_ci(s, n, h))
+        if (!text_first2_may_match(f2, h) || !text_prefix_ci(s, n, h))
             continue;
         size_t hl = strlen(h);
         if (text_is_word_at(s, n, hl))
@@ -150,8 +152,10 @@ bool sections_match(const char *s, size_t n, struct section_match *m)
 
 bool sections_is_field_label(const char *s, size_t n)
 {
+    char f2[2];
+    text_first2(s, n, f2);
     for (size_t k = 0; k < sizeof field_labels / sizeof *field_labels; k++) {
-        if (!text_prefix_ci(s, n, field_labels[k]))
+        if (!text_first2_may_match(f2, field_labels[k]) || !text_prefix_ci(s, n, field_labels[k]))
             continue;
         if (!text_is_word_at(s, n, strlen(field_labels[k])))
             return true;

@@ -37,6 +37,25 @@ long text_find_prefix_ci(const char *s, size_t n, const char *lit);
 bool text_is_upper_at(const char *s, size_t n, size_t i);
 bool text_is_lower_at(const char *s, size_t n, size_t i);
 
+/* The first two bytes of s folded, for a cheap pre-check against many
+ * lower-case literals: text_first2_may_match(f, lit) is false only when
+ * s certainly does not start with lit. */
+static inline void text_first2(const char *s, size_t n, char f[2])
+{
+    unsigned char a = n ? (unsigned char)s[0] : 0, b = n > 1 ? (unsigned char)s[1] : 0;
+    if (a >= 'A' && a <= 'Z')
+        a = (unsigned char)(a + 32);
+    if (a == 0xC3 ? (b >= 0x80 && b <= 0x9E && b != 0x97) : (b >= 'A' && b <= 'Z'))
+        b = (unsigned char)(b + 32);
+    f[0] = (char)a;
+    f[1] = (char)b;
+}
+
+static inline bool text_first2_may_match(const char f[2], const char *lit)
+{
+    return f[0] == lit[0] && (lit[1] == '\0' || f[1] == lit[1]);
+}
+
 /* Trims blanks (space, tab) at both ends: adjusts *s and *n. */
 void text_trim(const char **s, size_t *n);
 /* Trims blanks and the given trailing punctuation characters. */

@@ -126,6 +126,21 @@ static void toc_title(const char *s, size_t n, const char **t, size_t *tn)
     text_trim(t, tn);
 }
 
+/* "Punkt ", "Pkt. ", "Dagsordenspunkt ", "Sag nr. ", "Ad punkt " …: the
+ * words that introduce an item number; returns their length or 0.  They
+ * must be capitalised - at a line start in lower case they are prose. */
+static size_t punkt_prefix(const char *s, size_t n)
+{
+    static const char *const words[] = {"punkt ", "pkt. ", "pkt ", "dagsordenspunkt ", "dagsordenpunkt ",
+                                        "sag nr. ", "sagsnr. ", "ad punkt ", "ad pkt. ", NULL};
+    if (n < 4 || !text_is_upper_at(s, n, 0))
+        return 0;
+    for (size_t k = 0; words[k]; k++)
+        if (text_prefix_ci(s, n, words[k]))
+            return strlen(words[k]);
+    return 0;
+}
+
 static bool match_candidate(const char *s, size_t n, struct cand *c)
 {
     memset(c, 0, sizeof *c);
@@ -134,15 +149,22 @@ static bool match_candidate(const char *s, size_t n, struct cand *c)
     if (n < 2 || n > 600)
         return false;
     size_t i = 0;
-    if (s[0] == 'P' && (text_prefix_ci(s, n, "punkt ") || text_prefix_ci(s, n, "pkt. "))) {
-        /* "Punkt 3: Title"; a wrapped sentence may start "punkt 5 er …" */
-        i = s[1] == 'u' || s[1] == 'U' ? 6 : 5;
+    size_t pfx = punkt_prefix(s, n);
+    if (pfx) {
+        /* "Punkt 3: Title", "Punkt 3 - Title", "Dagsordenspunkt 3. Title";
+         * a wrapped sentence may start "punkt 5 er …" and is no heading */
+        i = pfx;
         size_t d = item_number(s + i, n - i, &c->number, &c->letter);
         if (!d)
             return false;
         i += d;
-        if (i < n && (s[i] == ':' || s[i] == '.'))
+        if (i < n && (s[i] == ':' || s[i] == '.' || s[i] == ')'))
             i++;
+        else if (i + 2 < n && s[i] == ' ' && s[i + 1] == '-' && s[i + 2] == ' ')
+            i += 2;
+        else if (i + 4 < n && s[i] == ' ' && (unsigned char)s[i + 1] == 0xE2 && (unsigned char)s[i + 2] == 0x80 &&
+                 ((unsigned char)s[i + 3] == 0x93 || (unsigned char)s[i + 3] == 0x94))
+            i += 4; /* en or em dash */
         else if (i < n && !(s[i] == ' ' && i + 1 < n && (text_is_upper_at(s, n, i + 1) || s[i + 1] == '(')))
             return false;
         c->family = ENGINE_F_PUNKT;
@@ -758,6 +780,28 @@ static void parse_header(struct eng *e, size_t end)
         }
         doc->title = dup_trim(doc, e->tmp.data, e->tmp.len, "");
         m->body = body_from_title(doc, e->tmp.data, e->tmp.len);
+        /* "Referat" alone on the first line: the committee is named on the
+         * next line that is no label, date or table of contents */
+        for (size_t i = first + 1; !m->body && i < end && i < first + 4; i++) {
+            const struct line *l = LN(e, i);
+            char d[11];
+            if (!l->len || in_toc(e, i) || memchr(l->s, ':', l->len) || dates_find(l->s, l->len, d, NULL))
+                continue;
+            buf_reset(&e->tmp);
+            buf_append(&e->tmp, l->s, l->len < 300 ? l->len : 300);
+            /* a name set on two short lines: "Sundhedsklynge Randers" /
+             * "Politisk Forum" */
+            const struct line *nx = i + 1 < end ? LN(e, i + 1) : NULL;
+            if (nx && nx->len && nx->len < 60 && text_count_words(nx->s, nx->len) <= 4 &&
+                text_is_upper_at(nx->s, nx->len, 0) && !memchr(nx->s, ':', nx->len) &&
+                !dates_find(nx->s, nx->len, d, NULL) && !people_is_name(nx->s, nx->len)) {
+                buf_putc(&e->tmp, ' ');
+                buf_append(&e->tmp, nx->s, nx->len);
+            }
+            m->body = body_from_title(doc, e->tmp.data, e->tmp.len);
+            if (m->body && text_find_prefix_ci(m->body, strlen(m->body), "indholdsfortegnelse") >= 0)
+                m->body = NULL;
+        }
     }
     char date[11], st[6], en[6];
     bool have_date = false, date_labelled = false, have_time = false;
@@ -1351,6 +1395,18 @@ static void parse_item(struct eng *e, size_t k)
     int dur = title_duration(e->tmp.data ? e->tmp.data : "", &full);
     if (dur >= 0)
         it->duration_minutes = dur;
+    /* "Personalesag (Lukket)": the public flag written after the title */
+    if (full > 4 && e->tmp.data[full - 1] == ')') {
+        size_t o = full - 1;
+        while (o > 0 && e->tmp.data[o] != '(' && full - o < 40)
+            o--;
+        enum md_tri pub = MD_UNKNOWN;
+        if (e->tmp.data[o] == '(' && public_marker(e->tmp.data + o, full - o, &pub) == full - o) {
+            if (it->is_public == MD_UNKNOWN)
+                it->is_public = pub;
+            full = o;
+        }
+    }
     it->title = dup_trim(doc, e->tmp.data ? e->tmp.data : "", full, "");
     if (it->title)
         it->kind = kind_of_title(it->title, strlen(it->title));

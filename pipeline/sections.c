@@ -28,6 +28,7 @@ static const struct {
     {"sagsbeskrivelse", "presentation", WHOLE},
     {"beskrivelse", "presentation", WHOLE},
     {"baggrund for sagens fremlæggelse", "background", WHOLE},
+    {"sagens baggrund", "background", WHOLE},
     {"baggrund", "background", QUALIFIED},
     {"økonomiske konsekvenser", "economy", WHOLE},
     {"økonomi og finansiering", "economy", WHOLE},
@@ -50,6 +51,9 @@ static const struct {
     {"beslutning", "decision", QUALIFIED},
     {"beslutninger", "decision", QUALIFIED},
     {"referat", "decision", WHOLE},
+    {"konklusion", "decision", WHOLE},
+    {"afgørelse", "decision", WHOLE},
+    {"protokol", "decision", WHOLE},
     {"bilag", "attachments", WHOLE},
     {"bilagsliste", "attachments", WHOLE},
     {"bilagsfortegnelse", "attachments", WHOLE},
@@ -87,10 +91,29 @@ static bool qualifier_ok(const char *s, size_t n)
     return false;
 }
 
+/* "Administrationen indstiller," / "Formandskabet indstiller:" - who
+ * recommends, then the recommendation: a heading of at most four words
+ * ending in "indstiller". */
+static bool recommends(const char *s, size_t n)
+{
+    const char *t = s;
+    size_t tn = n;
+    text_trim_punct(&t, &tn, ",:.");
+    return tn > 11 && text_count_words(t, tn) <= 4 && text_prefix_ci(t + tn - 10, 10, "indstiller") &&
+           t[tn - 11] == ' ';
+}
+
 bool sections_match(const char *s, size_t n, struct section_match *m)
 {
     if (n == 0 || n > 200)
         return false;
+    if (n <= 60 && recommends(s, n) && text_is_upper_at(s, n, 0)) {
+        memset(m, 0, sizeof *m);
+        m->key = "recommendation";
+        m->heading_len = n;
+        m->text_off = n;
+        return true;
+    }
     /* Headings start with a capital: "…vedlagt sagen som / bilag." is the
      * end of a wrapped sentence, not the attachment list. */
     if (!text_is_upper_at(s, n, 0))

@@ -1,0 +1,72 @@
+/*
+ * Documents from publishers the seeds do not cover, written the way other
+ * Danish case systems print minutes and agendas ("Punkt 1 - Titel",
+ * "Konklusion", "Administrationen indstiller,", a committee named over two
+ * lines, "(Lukket)" after a title).  The parser must read them by
+ * structure, with the generic layout.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "model.h"
+#include "pipeline.h"
+
+static struct md_doc *parse_file(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/other/%s", TEST_DATA_DIR, name);
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "%s", path);
+    static unsigned char b[1 << 20];
+    size_t n = fread(b, 1, sizeof b, f);
+    fclose(f);
+    enum stage_result r;
+    struct md_doc *doc = pipeline_run(b, n, name, NULL, NULL, &r);
+    cr_assert_eq(r, STAGE_OK, "%s rejected: %s", name, pipeline_first_error(doc));
+    return doc;
+}
+
+Test(other_publishers, dash_headings_and_konklusion)
+{
+    struct md_doc *d = parse_file("dash-headings.txt");
+    cr_expect_str_eq(d->kind, "minutes");
+    cr_expect_str_eq(d->meeting.body, "Sundhedsklyngen Køge - Fagligt Strategisk Forum");
+    cr_expect_str_eq(d->meeting.cluster, "Køge");
+    cr_expect_str_eq(d->meeting.level, "strategic");
+    cr_expect_str_eq(d->meeting.region, "Region Sjælland");
+    cr_expect_str_eq(d->meeting.date, "2024-03-12");
+    cr_expect_str_eq(d->meeting.start, "13:00");
+    cr_expect_str_eq(d->meeting.end, "15:30");
+    cr_assert_eq(d->nitems, 3, "a numbered list inside item 2 is not items (got %zu)", d->nitems);
+    cr_expect_str_eq(d->items[1].title, "Fælles indsats for ældre medicinske patienter");
+    cr_expect_str_eq(d->items[1].case_ref, "24/1235");
+    cr_expect_str_eq(d->items[1].recommendation, "at forummet godkender indsatsen.");
+    cr_expect_str_eq(d->items[1].outcome, "approved");
+    cr_assert_eq(d->items[1].namounts, 1);
+    cr_expect_eq(d->items[1].amounts[0].dkk, 1200000);
+    bool ole_absent = false;
+    for (size_t i = 0; i < d->nparticipants; i++)
+        if (!strcmp(d->participants[i].name, "Ole Madsen"))
+            ole_absent = !d->participants[i].present;
+    cr_expect(ole_absent, "Afbud: Ole Madsen is absent");
+    model_destroy(d);
+}
+
+Test(other_publishers, agenda_with_closed_item)
+{
+    struct md_doc *d = parse_file("agenda-closed-item.txt");
+    cr_expect_str_eq(d->kind, "agenda");
+    cr_expect_str_eq(d->meeting.body, "Sundhedsklynge Randers Politisk Forum");
+    cr_expect_str_eq(d->meeting.cluster, "Randers");
+    cr_expect_str_eq(d->meeting.level, "political");
+    cr_expect_str_eq(d->meeting.region, "Region Midtjylland");
+    cr_assert_eq(d->nitems, 3);
+    for (size_t i = 0; i < d->nitems; i++)
+        cr_expect_null(d->items[i].decision_text, "an agenda has no decisions (item %zu)", i + 1);
+    cr_expect_str_eq(d->items[2].title, "Personalesag");
+    cr_expect_eq(d->items[2].is_public, MD_FALSE);
+    cr_expect_eq(d->items[1].namounts, 2);
+    cr_expect_eq(d->nparticipants, 4);
+    model_destroy(d);
+}

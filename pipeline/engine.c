@@ -135,8 +135,10 @@ static size_t punkt_prefix(const char *s, size_t n)
                                         "sag nr. ", "sagsnr. ", "ad punkt ", "ad pkt. ", NULL};
     if (n < 4 || !text_is_upper_at(s, n, 0))
         return 0;
+    char f2[2];
+    text_first2(s, n, f2);
     for (size_t k = 0; words[k]; k++)
-        if (text_prefix_ci(s, n, words[k]))
+        if (text_first2_may_match(f2, words[k]) && text_prefix_ci(s, n, words[k]))
             return strlen(words[k]);
     return 0;
 }
@@ -376,7 +378,7 @@ static bool people_head(const char *s, size_t n, const char **group, bool *absen
         return false;
     }
     /* Group headings: short, no sentence. */
-    if (n <= 60 && text_count_words(s, n) <= 5 && s[n - 1] != '.' && !memchr(s, ',', n) && !memchr(s, '(', n)) {
+    if (n <= 60 && s[n - 1] != '.' && !memchr(s, ',', n) && !memchr(s, '(', n) && text_count_words_upto(s, n, 5) <= 5) {
         const char *g = people_group_of(s, n);
         if (!g)
             return false;
@@ -945,10 +947,11 @@ struct people_block {
 static bool qualifies(struct eng *e, const char *s, size_t n, bool vertical)
 {
     struct person tmp[8];
-    if (people_parse(e->scratch, s, n, tmp, 8))
+    /* "Name, role, organisation": the usual line, known without parsing */
+    if (starts_with_person(s, n) || people_parse(e->scratch, s, n, tmp, 8))
         return true;
     /* "Regionsdirektør" / "Medlem" under a bare name */
-    return vertical && n <= 60 && text_count_words(s, n) <= 4 && s[n - 1] != '.' && s[n - 1] != ':';
+    return vertical && n <= 60 && s[n - 1] != '.' && s[n - 1] != ':' && text_count_words_upto(s, n, 4) <= 4;
 }
 
 static bool ends_with_stop(const char *s, size_t n)
@@ -1188,7 +1191,7 @@ static void sec_add(struct sec_acc *sa, const char *s, size_t n)
 
 static bool is_caps_heading(const char *s, size_t n)
 {
-    return n >= 4 && n <= 60 && text_count_words(s, n) <= 6 && text_is_all_caps(s, n) && s[n - 1] != '.';
+    return n >= 4 && n <= 60 && s[n - 1] != '.' && text_count_words_upto(s, n, 6) <= 6 && text_is_all_caps(s, n);
 }
 
 /* Joins the texts of all sections with the key, separated by a blank line. */

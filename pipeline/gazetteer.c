@@ -575,24 +575,23 @@ static unsigned char byte_class(unsigned char c)
 
 /* Skips the rest of a word that starts in lower case (letters and digits,
  * ASCII or not) and returns the position after it. */
+/* Bytes that continue a word: ASCII letters and digits, and the bytes of
+ * multi-byte letters - but not the lead bytes of U+0080..U+00BF (0xC2:
+ * symbols) and U+2000..U+2FFF (0xE2: dashes, quotes), which end a word. */
+static bool word_byte[256];
+
+static void init_word_bytes(void)
+{
+    for (int c = 0; c < 256; c++)
+        word_byte[c] = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                       (c >= 0x80 && c != 0xC2 && c != 0xE2 && c < 0xF5);
+}
+
+/* Skips the rest of a word and returns the position after it. */
 static size_t skip_word(const unsigned char *t, size_t len, size_t p)
 {
-    /* ASCII letters and digits: bit set in this table */
-    static const uint64_t alnum[2] = {0x03FF000000000000ULL, 0x07FFFFFE07FFFFFEULL};
-    while (p < len) {
-        unsigned char c = t[p];
-        if (c < 0x80) {
-            if (!((alnum[c >> 6] >> (c & 63)) & 1))
-                break;
-            p++;
-            continue;
-        }
-        uint32_t cp;
-        size_t k = utf8_decode(t + p, len - p, &cp);
-        if (!is_letter(cp))
-            break;
-        p += k;
-    }
+    while (p < len && word_byte[t[p]])
+        p++;
     return p;
 }
 
@@ -636,6 +635,12 @@ void gazetteer_scan(const char *text, size_t len, double weight, struct gaz_evid
         }
         uint32_t cp = c;
         size_t n = 1;
+        if (c == 0xC3 && p + 1 < len && t[p + 1] >= 0x9F && t[p + 1] <= 0xBF) {
+            /* æ, ø, å … : a lower-case word (no entry starts with one) */
+            p = skip_word(t, len, p);
+            prev_alnum = true;
+            continue;
+        }
         if (k == BC_HIGH) {
             n = utf8_decode(t + p, len - p, &cp);
             if (!is_letter(cp)) {
@@ -1359,6 +1364,7 @@ static void build_hash(void)
 
 static void gaz_init(void)
 {
+    init_word_bytes();
     if (load_regions() < 0 || load_hospitals() < 0 || load_municipalities() < 0 ||
         load_municipality_aliases() < 0 || load_postcodes() < 0 || load_clusters() < 0)
         abort();

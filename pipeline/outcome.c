@@ -3,8 +3,6 @@
  * hit is checked against its own clause (negation, reported speech) because
  * decision blocks mix what was decided with what was merely told.
  */
-/* memmem */
-#define _GNU_SOURCE
 #include "outcome.h"
 #include "text.h"
 
@@ -14,98 +12,140 @@
 
 #include "util.h"
 
-/* Start of the clause holding s[pos]: after the last '.', ';', ':' or line
- * break, but not a full stop inside a number ("1. september") or an
- * abbreviation followed by a lower-case word. */
-static size_t clause_start(const char *s, size_t pos)
+/*
+ * One pass over the words of the text, lower-cased once.  For each word
+ * the classifier knows the clause it is in (reset at '.', ';', ':' or a
+ * line break, but not at "1." in "1. september"), whether "har"/"havde"
+ * came earlier in that clause (a reported act), and how many words ago
+ * the last "ikke" was (a negation).
+ */
+
+enum hit { H_NONE, H_APPROVE, H_FULGT, H_REJECT, H_POSTPONE, H_NOTED, H_DISCUSS, H_TIL, H_BLEV, H_IKKE, H_HAR };
+
+static const struct {
+    const char *w;
+    enum hit h;
+} words[] = {
+    {"godkendt", H_APPROVE},  {"godkendte", H_APPROVE}, {"godkender", H_APPROVE},  {"godkendes", H_APPROVE},
+    {"tiltrådt", H_APPROVE},  {"tiltrådte", H_APPROVE}, {"tiltræder", H_APPROVE},  {"tiltrædes", H_APPROVE},
+    {"vedtaget", H_APPROVE},  {"vedtog", H_APPROVE},    {"vedtages", H_APPROVE},   {"fulgt", H_FULGT},
+    {"følges", H_FULGT},      {"forkastet", H_REJECT},  {"forkastede", H_REJECT},  {"afvist", H_REJECT},
+    {"afviste", H_REJECT},    {"udsat", H_POSTPONE},    {"udsættes", H_POSTPONE},  {"udskudt", H_POSTPONE},
+    {"udskydes", H_POSTPONE}, {"efterretning", H_NOTED}, {"drøftet", H_DISCUSS},   {"drøftede", H_DISCUSS},
+    {"drøftes", H_DISCUSS},   {"til", H_TIL},           {"blev", H_BLEV},          {"ikke", H_IKKE},
+    {"har", H_HAR},           {"havde", H_HAR},
+};
+
+static enum hit classify_word(const char *w, size_t n)
 {
-    size_t i = pos;
-    /* Bounded so that a huge clause-less text stays linear. */
-    size_t floor = pos > 400 ? pos - 400 : 0;
-    while (i > floor) {
-        char c = s[i - 1];
-        if (c == '\n' || c == ';')
-            break;
-        if (c == '.' && i >= 2 && !(s[i - 2] >= '0' && s[i - 2] <= '9'))
-            break;
-        i--;
-    }
-    return i;
+    /* every keyword starts with one of these letters and is 3-12 bytes */
+    if (n < 3 || n > 12 || !strchr("gtvfaudehbik", w[0]))
+        return H_NONE;
+    for (size_t k = 0; k < sizeof words / sizeof *words; k++)
+        if (words[k].w[0] == w[0] && words[k].w[1] == w[1] && strlen(words[k].w) == n &&
+            memcmp(words[k].w, w, n) == 0)
+            return words[k].h;
+    return H_NONE;
 }
 
-/* Is the word at pos preceded in its clause by "har"/"havde" (reported
- * perfect: somebody has approved) or immediately by a negation? */
-static bool reported(const char *s, size_t pos)
+/* Word bytes of lower-cased text: ASCII letters and digits and the bytes of
+ * multi-byte letters; not 0xC2 (symbols) or 0xE2 (dashes, quotes) leads. */
+static bool is_word_char(const char *f, size_t n, size_t i)
 {
-    size_t c = clause_start(s, pos);
-    return text_find_word_ci(s + c, pos - c, "har") >= 0 || text_find_word_ci(s + c, pos - c, "havde") >= 0;
-}
-
-static bool negated(const char *s, size_t pos)
-{
-    size_t c = clause_start(s, pos);
-    size_t from = pos > c + 12 ? pos - 12 : c;
-    return text_find_word_ci(s + from, pos - from, "ikke") >= 0;
-}
-
-/* Finds a word (any of words[], prefix-matched when it ends in '*') in the
- * folded text f that is neither reported nor negated.  neg_hit reports a
- * negated occurrence.  f is the decision text lower-cased once, so each
- * keyword is one memmem pass. */
-static bool find_live(const char *f, size_t n, const char *const *words, bool check_reported, bool *neg_hit)
-{
-    for (size_t w = 0; words[w]; w++) {
-        size_t l = strlen(words[w]);
-        const char *p = f, *end = f + n;
-        while (p < end) {
-            const char *q = memmem(p, (size_t)(end - p), words[w], l);
-            if (!q)
-                break;
-            size_t pos = (size_t)(q - f);
-            p = q + 1;
-            if ((pos > 0 && text_is_word_at(f, n, pos - 1)) || text_is_word_at(f, n, pos + l))
-                continue;
-            if (negated(f, pos)) {
-                if (neg_hit)
-                    *neg_hit = true;
-            } else if (!check_reported || !reported(f, pos)) {
-                return true;
-            }
-        }
-    }
-    return false;
+    (void)n;
+    unsigned char c = (unsigned char)f[i];
+    if (c < 0x80)
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z');
+    return c != 0xC2 && c != 0xE2;
 }
 
 const char *outcome_classify(const char *text, size_t n)
 {
-    static const char *const approve[] = {
-        "godkendt", "godkendte", "godkender", "godkendes", "tiltrådt", "tiltrådte", "tiltræder",
-        "tiltrædes", "vedtaget", "vedtog", "vedtages", "indstillingen blev fulgt",
-        "indstillingerne blev fulgt", "indstillinger blev fulgt", "indstillingen følges",
-        "indstillingerne følges", "blev fulgt", NULL};
-    static const char *const reject[] = {"forkastet", "forkastede", "afvist", "afviste", "ikke fulgt",
-                                         "ikke godkendt", "ikke tiltrådt", "ikke vedtaget", NULL};
-    static const char *const postpone[] = {"udsat", "udsættes", "udskudt", "udskydes", NULL};
-    static const char *const noted[] = {"til efterretning", NULL};
-    static const char *const discussed[] = {"drøftet", "drøftede", "drøftes", NULL};
-
     char stackbuf[2048];
     char *f = n < sizeof stackbuf ? stackbuf : xmalloc(n + 1);
     text_fold(f, text, n);
     f[n] = '\0';
-    const char *r = "other";
-    bool approval_negated = false;
-    if (find_live(f, n, approve, true, &approval_negated))
-        r = "approved";
-    else if (approval_negated || find_live(f, n, reject, false, NULL))
-        r = "rejected";
-    else if (find_live(f, n, postpone, false, NULL))
-        r = "postponed";
-    else if (find_live(f, n, noted, false, NULL))
-        r = "noted";
-    else if (find_live(f, n, discussed, false, NULL))
-        r = "discussed";
+
+    bool approved = false, rejected = false, postponed = false, noted = false, discussed = false;
+    bool reported = false;          /* "har"/"havde" earlier in this clause */
+    long word_no = 0, last_ikke = -10, last_blev = -10, last_til = -10, last_indst = -10;
+    enum hit pending_fulgt = H_NONE; /* "fulgt" waits for the next word ("fulgt op") */
+    bool pending_neg = false;
+    size_t i = 0;
+    while (i < n) {
+        char c = f[i];
+        if (!is_word_char(f, n, i)) {
+            if (c == '\n' || c == ';' || c == ':' || (c == '.' && !(i > 0 && f[i - 1] >= '0' && f[i - 1] <= '9')))
+                reported = false;
+            i++;
+            continue;
+        }
+        size_t b = i;
+        while (i < n && is_word_char(f, n, i))
+            i++;
+        const char *w = f + b;
+        size_t wn = i - b;
+        word_no++;
+        if (pending_fulgt != H_NONE) {
+            /* "Indstillingen blev fulgt" approves; "blev fulgt op" is a
+             * follow-up, not a decision */
+            if (!(wn == 2 && w[0] == 'o' && w[1] == 'p')) {
+                if (pending_neg)
+                    rejected = true;
+                else
+                    approved = true;
+            }
+            pending_fulgt = H_NONE;
+        }
+        if (wn >= 12 && memcmp(w, "indstilling", 11) == 0)
+            last_indst = word_no;
+        else if (wn == 11 && memcmp(w, "indstilling", 11) == 0)
+            last_indst = word_no;
+        if (wn < 2)
+            continue;
+        enum hit h = classify_word(w, wn);
+        bool neg = word_no - last_ikke <= 2;
+        switch (h) {
+        case H_APPROVE:
+            if (neg)
+                rejected = true;
+            else if (!reported)
+                approved = true;
+            break;
+        case H_FULGT:
+            if (word_no - last_blev <= 1 || word_no - last_indst <= 2 || neg) {
+                pending_fulgt = h;
+                pending_neg = neg;
+            }
+            break;
+        case H_REJECT: if (!neg) rejected = true; break;
+        case H_POSTPONE: if (!neg) postponed = true; break;
+        case H_NOTED: if (word_no - last_til == 1 && !neg) noted = true; break;
+        case H_DISCUSS: if (!neg) discussed = true; break;
+        case H_TIL: last_til = word_no; break;
+        case H_BLEV: last_blev = word_no; break;
+        case H_IKKE: last_ikke = word_no; break;
+        case H_HAR: reported = true; break;
+        case H_NONE: break;
+        }
+    }
+    if (pending_fulgt != H_NONE) {
+        if (pending_neg)
+            rejected = true;
+        else
+            approved = true;
+    }
     if (f != stackbuf)
         free(f);
-    return r;
+    if (approved)
+        return "approved";
+    if (rejected)
+        return "rejected";
+    if (postponed)
+        return "postponed";
+    if (noted)
+        return "noted";
+    if (discussed)
+        return "discussed";
+    return "other";
 }

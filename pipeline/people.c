@@ -1,6 +1,8 @@
 /*
  * people: see people.h.
  */
+/* memmem */
+#define _GNU_SOURCE
 #include "people.h"
 #include "text.h"
 
@@ -37,7 +39,8 @@ static bool word_in(const char *w, size_t wn, const char *const *list, size_t nl
 bool people_is_name(const char *s, size_t n)
 {
     text_trim(&s, &n);
-    if (n < 4 || n > 80)
+    /* cheap rejections first: most segments tested are not names */
+    if (n < 4 || n > 80 || !text_is_upper_at(s, n, 0) || !memchr(s, ' ', n))
         return false;
     size_t words = 0, caps = 0;
     size_t i = 0;
@@ -74,17 +77,10 @@ bool people_is_name(const char *s, size_t n)
 
 const char *people_group_of(const char *s, size_t n)
 {
-    if (text_find_prefix_ci(s, n, "sekretariat") >= 0)
-        return "secretariat";
-    if (text_find_prefix_ci(s, n, "observatør") >= 0)
-        return "observer";
-    if (text_find_prefix_ci(s, n, "bisidder") >= 0 || text_find_prefix_ci(s, n, "administrativ") >= 0)
-        return "advisor";
-    if (text_find_prefix_ci(s, n, "gæst") >= 0)
-        return "guest";
-    if (text_find_prefix_ci(s, n, "medlem") >= 0)
-        return "member";
-    return NULL;
+    static const char *const stems[] = {"sekretariat", "observatør", "bisidder", "administrativ", "gæst", "medlem", NULL};
+    static const char *const groups[] = {"secretariat", "observer", "advisor", "advisor", "guest", "member"};
+    int k = text_word_stem_any(s, n, stems);
+    return k >= 0 ? groups[k] : NULL;
 }
 
 /* ---- segmentation ------------------------------------------------------- */
@@ -173,11 +169,11 @@ static bool is_party(const char *s, size_t n)
  * "Præhospitalet".  "Borgmester Mariagerfjord Kommune" is a role. */
 static bool pure_org(const char *s, size_t n)
 {
-    size_t words = text_count_words(s, n);
+    size_t words = text_count_words_upto(s, n, 7);
+    static const char *const institution[] = {"hospital", "sygehus", "psykiatri", NULL};
     if (words == 1)
         return text_is_all_caps(s, n) || text_prefix_ci(s, n, "plo") ||
-               (n > 8 && (text_find_prefix_ci(s, n, "hospital") >= 0 || text_find_prefix_ci(s, n, "sygehus") >= 0 ||
-                          text_find_prefix_ci(s, n, "psykiatri") >= 0)) ||
+               (n > 8 && text_word_stem_any(s, n, institution) >= 0) ||
                (n > 8 && text_prefix_ci(s + n - 8, 8, "hospital")) ||
                (n > 10 && text_prefix_ci(s + n - 10, 10, "hospitalet"));
     if (words == 2) {
@@ -207,8 +203,8 @@ static void take_notes(struct arena *a, struct person *p, struct seg *g)
     for (;;) {
         const char *s = g->s;
         size_t n = g->n;
-        if (n >= 10 && text_find_word_ci(s, n, "mødeleder") >= 0) {
-            long at = text_find_word_ci(s, n, "mødeleder");
+        long at = n >= 10 && memmem(s, n, "deleder", 7) ? text_find_word_ci(s, n, "mødeleder") : -1;
+        if (at >= 0) {
             p->chair = true;
             size_t e = (size_t)at;
             while (e > 0 && (is_blank(s[e - 1]) || s[e - 1] == '-' || s[e - 1] == '(' ||
@@ -226,12 +222,13 @@ static void take_notes(struct arena *a, struct person *p, struct seg *g)
                 return;
             const char *in = s + o + 1;
             size_t inn = n - o - 2;
-            if (text_find_prefix_ci(in, inn, "fravær") >= 0 || text_find_prefix_ci(in, inn, "afbud") >= 0 ||
-                text_find_prefix_ci(in, inn, "fraværende") >= 0) {
+            static const char *const notes[] = {"fravær", "afbud", "sekretariat", "mødeleder", NULL};
+            int k = text_word_stem_any(in, inn, notes);
+            if (k == 0 || k == 1) {
                 p->absent = true;
-            } else if (text_find_prefix_ci(in, inn, "sekretariat") >= 0) {
+            } else if (k == 2) {
                 p->group = "secretariat";
-            } else if (text_find_prefix_ci(in, inn, "mødeleder") >= 0) {
+            } else if (k == 3) {
                 p->chair = true;
             } else if (!p->note) {
                 p->note = arena_strndup(a, in, inn);
@@ -250,7 +247,7 @@ static void describe(struct arena *a, struct person *p, struct seg *g)
     if (!g->n)
         return;
     const char *grp = NULL;
-    if (g->n < 20 && (grp = people_group_of(g->s, g->n)) && text_count_words(g->s, g->n) == 1) {
+    if (g->n < 20 && (grp = people_group_of(g->s, g->n)) && text_count_words_upto(g->s, g->n, 1) == 1) {
         if (!p->group)
             p->group = grp;
         return;

@@ -83,11 +83,11 @@ static bool qualifier_ok(const char *s, size_t n)
     if (qn == 0)
         return true;
     if (q[0] == ':' || q[0] == '-')
-        return qn <= 2 || text_count_words(q, qn) <= 10;
+        return qn <= 2 || text_count_words_upto(q, qn, 10) <= 10;
     static const char *const preps[] = {"i ", "for ", "den ", "fra ", "på ", "af ", "om "};
     for (size_t k = 0; k < sizeof preps / sizeof *preps; k++)
         if (text_prefix_ci(q, qn, preps[k]))
-            return text_count_words(q, qn) <= 10 && q[qn - 1] != '.';
+            return text_count_words_upto(q, qn, 10) <= 10 && q[qn - 1] != '.';
     return false;
 }
 
@@ -99,7 +99,7 @@ static bool recommends(const char *s, size_t n)
     const char *t = s;
     size_t tn = n;
     text_trim_punct(&t, &tn, ",:.");
-    return tn > 11 && text_count_words(t, tn) <= 4 && text_prefix_ci(t + tn - 10, 10, "indstiller") &&
+    return tn > 11 && text_count_words_upto(t, tn, 4) <= 4 && text_prefix_ci(t + tn - 10, 10, "indstiller") &&
            t[tn - 11] == ' ';
 }
 

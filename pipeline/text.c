@@ -221,3 +221,35 @@ size_t text_parse_uint(const char *s, size_t n, int *v)
     *v = x;
     return i;
 }
+
+int text_word_stem_any(const char *s, size_t n, const char *const *stems)
+{
+    size_t i = 0;
+    while (i < n) {
+        while (i < n && !text_is_word_at(s, n, i))
+            i++;
+        if (i >= n)
+            break;
+        char f2[2];
+        text_first2(s + i, n - i, f2);
+        for (int k = 0; stems[k]; k++)
+            if (text_first2_may_match(f2, stems[k]) && text_prefix_ci(s + i, n - i, stems[k]))
+                return k;
+        while (i < n && text_is_word_at(s, n, i))
+            i++;
+    }
+    return -1;
+}
+
+size_t text_count_words_upto(const char *s, size_t n, size_t limit)
+{
+    size_t w = 0;
+    bool in = false;
+    for (size_t i = 0; i < n; i++) {
+        bool blank = s[i] == ' ' || s[i] == '\t';
+        if (!blank && !in && ++w > limit)
+            return w;
+        in = !blank;
+    }
+    return w;
+}

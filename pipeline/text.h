@@ -56,6 +56,12 @@ static inline bool text_first2_may_match(const char f[2], const char *lit)
     return f[0] == lit[0] && (lit[1] == '\0' || f[1] == lit[1]);
 }
 
+/* Does any word of s[0..n) start with one of stems[] (lower-case, NULL
+ * terminated)?  Returns the index of the first stem found, or -1.  One pass
+ * over the words, each compared by its first two bytes before anything
+ * else: the cheap way to ask "is any of these words in this short text". */
+int text_word_stem_any(const char *s, size_t n, const char *const *stems);
+
 /* Trims blanks (space, tab) at both ends: adjusts *s and *n. */
 void text_trim(const char **s, size_t *n);
 /* Trims blanks and the given trailing punctuation characters. */
@@ -63,6 +69,9 @@ void text_trim_punct(const char **s, size_t *n, const char *punct);
 
 /* Number of words (runs of non-blanks). */
 size_t text_count_words(const char *s, size_t n);
+/* The same, but stops counting past limit (returns limit + 1 then): for
+ * "at most K words" tests on lines that may be long. */
+size_t text_count_words_upto(const char *s, size_t n, size_t limit);
 
 /* Does every letter-word start upper-case and is there no lower-case letter
  * anywhere?  ("VELKOMST OG GODKENDELSE") */

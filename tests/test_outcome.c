@@ -150,3 +150,12 @@ Test(outcome, long_text)
     cr_assert_str_eq(got, "approved");
     free(s);
 }
+
+/* "blev fulgt op" is a follow-up, not the recommendation being followed. */
+Test(outcome, followed_up_is_not_followed)
+{
+    const char *t = "Sagen blev fulgt op af sekretariatet.";
+    cr_expect_str_neq(outcome_classify(t, strlen(t)), "approved");
+    const char *u = "Sagen blev fulgt op. Indstillingen blev fulgt.";
+    cr_expect_str_eq(outcome_classify(u, strlen(u)), "approved");
+}

@@ -132,7 +132,7 @@ static void toc_title(const char *s, size_t n, const char **t, size_t *tn)
 static size_t punkt_prefix(const char *s, size_t n)
 {
     static const char *const words[] = {"punkt ", "pkt. ", "pkt ", "dagsordenspunkt ", "dagsordenpunkt ",
-                                        "sag nr. ", "sagsnr. ", "ad punkt ", "ad pkt. ", NULL};
+                                        "sag nr. ", "sagsnr. ", "ad punkt ", "ad pkt. ", "ad. ", "ad ", NULL};
     if (n < 4 || !text_is_upper_at(s, n, 0))
         return 0;
     char f2[2];
@@ -335,10 +335,11 @@ static int title_duration(const char *s, size_t *n)
  * where names start on the same line (0 when none). */
 static bool people_head(const char *s, size_t n, const char **group, bool *absent, size_t *inline_off)
 {
-    static const struct { const char *w; bool absent; bool may_inline; } heads[] = {
-        {"mødedeltagere", false, true}, {"deltagere", false, true}, {"til stede", false, true},
-        {"tilstede", false, true},      {"fraværende", true, true}, {"afbud", true, true},
-        {"fravær", true, true},         {"desuden deltog", false, true},
+    static const struct { const char *w; bool absent; bool may_inline; const char *group; } heads[] = {
+        {"mødedeltagere", false, true, NULL}, {"deltagere", false, true, NULL}, {"til stede", false, true, NULL},
+        {"tilstede", false, true, NULL},      {"fraværende", true, true, NULL}, {"afbud", true, true, NULL},
+        {"fravær", true, true, NULL},         {"desuden deltog", false, true, NULL},
+        {"referent", false, true, "secretariat"},
     };
     *group = NULL;
     *absent = false;
@@ -357,6 +358,7 @@ static bool people_head(const char *s, size_t n, const char **group, bool *absen
         while (i < n && (s[i] == ':' || s[i] == ' '))
             i++;
         *absent = heads[k].absent;
+        *group = heads[k].group;
         if (i == n)
             return true;
         if (heads[k].may_inline && text_is_upper_at(s, n, i)) {
@@ -369,6 +371,9 @@ static bool people_head(const char *s, size_t n, const char **group, bool *absen
             long og = text_find_word_ci(nm, nn, "og");
             if (og > 0)
                 nn = (size_t)og;
+            const char *paren = memchr(nm, '(', nn); /* "Marianne Holm (formand)" */
+            if (paren)
+                nn = (size_t)(paren - nm);
             text_trim_punct(&nm, &nn, ".");
             if (people_is_name(nm, nn)) {
                 *inline_off = i;

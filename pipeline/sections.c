@@ -133,6 +133,22 @@ bool sections_match(const char *s, size_t n, struct section_match *m)
         m->key = headings[k].key;
         m->heading_len = n;
         m->text_off = n;
+        /* "Beslutning: Dagsordenen blev godkendt." - the label, a colon and
+         * the section's text on one line (an optional short qualifier
+         * before the colon: "Beslutning i Forum den 5. marts: …") */
+        if (headings[k].form != SENTENCE) {
+            const char *colon = memchr(rest, ':', rn < 80 ? rn : 80);
+            if (colon) {
+                size_t qn = (size_t)(colon - rest), off = hl + qn + 1;
+                while (off < n && (s[off] == ' ' || s[off] == '\t'))
+                    off++;
+                if (off < n && (qn == 0 || qualifier_ok(rest, qn))) {
+                    m->heading_len = hl + qn;
+                    m->text_off = off;
+                    return true;
+                }
+            }
+        }
         switch (headings[k].form) {
         case WHOLE:
             if (text_eq_ci(s, n, h))

@@ -70,3 +70,25 @@ Test(other_publishers, agenda_with_closed_item)
     cr_expect_eq(d->nparticipants, 4);
     model_destroy(d);
 }
+
+Test(other_publishers, inline_labels_and_ad_items)
+{
+    struct md_doc *d = parse_file("inline-labels.txt");
+    cr_expect_str_eq(d->meeting.body, "Sundhedsklynge Aarhus – Administrativt Forum");
+    cr_expect_str_eq(d->meeting.region, "Region Midtjylland");
+    cr_expect_str_eq(d->meeting.start, "14:00");
+    cr_expect_str_eq(d->meeting.end, "16:00");
+    cr_assert_eq(d->nitems, 3, "'Ad 1.' headings (got %zu items)", d->nitems);
+    cr_expect_str_eq(d->items[0].decision_text, "Dagsordenen blev godkendt.", "inline 'Beslutning: …'");
+    cr_expect_str_eq(d->items[1].recommendation, "at orienteringen tages til efterretning.");
+    cr_expect_str_eq(d->items[1].outcome, "noted");
+    cr_expect_str_eq(d->items[1].case_ref, "23/14567");
+    cr_expect_eq(d->items[1].namounts, 2);
+    cr_expect_str_eq(d->items[2].outcome, "postponed");
+    cr_expect_eq(d->items[2].is_public, MD_FALSE);
+    cr_assert_eq(d->nparticipants, 5, "'Til stede: A (formand), B, …', 'Afbud:', 'Referent:'");
+    cr_expect_str_eq(d->participants[0].name, "Marianne Holm");
+    cr_expect_str_eq(d->participants[3].group, "secretariat");
+    cr_expect(!d->participants[4].present);
+    model_destroy(d);
+}

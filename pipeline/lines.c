@@ -2,6 +2,7 @@
  * lines: see lines.h.
  */
 #include "lines.h"
+#include "dates.h"
 #include "text.h"
 
 #include <stdint.h>
@@ -155,57 +156,145 @@ static bool ends_sentence(const struct line *l)
     return c == '.' || c == ':' || c == '!' || c == '?' || c == ';';
 }
 
+/* FNV-1a, for counting repeated lines. */
+static uint32_t line_hash(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+/*
+ * Furniture that only the whole document reveals: a running header (a line
+ * repeated on at least three pages that carries a date, or repeats the
+ * title) and bare page numbers (lines that are only a number, counting up
+ * through the document).  Marks them in furn[], keeping the title's own
+ * first occurrence; what the parser calls structure (headings) is kept.
+ */
+static void find_repeated_furniture(struct arena *a, const struct line *raw, size_t n, unsigned char *furn,
+                                    lines_structural_fn structural)
+{
+    size_t first = 0;
+    while (first < n && !raw[first].len)
+        first++;
+    /* page numbers: bare numbers that count pages (each the last page + 1,
+     * or + 2 where a page had none), at least two of them; a stray number
+     * elsewhere (a wrapped TOC entry's page) is not part of the count */
+    int last = 0;
+    size_t count = 0;
+    unsigned char *page = arena_alloc(a, n + 1);
+    for (size_t i = 0; i < n; i++) {
+        const struct line *l = &raw[i];
+        int v;
+        if (!l->len || l->len > 4 || text_parse_uint(l->s, l->len, &v) != l->len)
+            continue;
+        if (v == last + 1 || (last > 0 && v == last + 2)) {
+            page[i] = 1;
+            count++;
+            last = v;
+        }
+    }
+    if (count >= 2)
+        for (size_t i = 0; i < n; i++)
+            furn[i] |= page[i];
+    /* running headers: count lines of header length by hash */
+    size_t cap = 16;
+    while (cap < n * 2)
+        cap *= 2;
+    uint32_t *keys = arena_alloc(a, cap * sizeof *keys);
+    uint32_t *counts = arena_alloc(a, cap * sizeof *counts);
+    for (size_t i = 0; i < n; i++) {
+        if (raw[i].len < 8 || raw[i].len > 200)
+            continue;
+        uint32_t h = line_hash(raw[i].s, raw[i].len) | 1;
+        size_t k = h & (cap - 1);
+        while (keys[k] && keys[k] != h)
+            k = (k + 1) & (cap - 1);
+        keys[k] = h;
+        counts[k]++;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (raw[i].len < 8 || raw[i].len > 200)
+            continue;
+        uint32_t h = line_hash(raw[i].s, raw[i].len) | 1;
+        size_t k = h & (cap - 1);
+        while (keys[k] != h)
+            k = (k + 1) & (cap - 1);
+        if (counts[k] < 3 || i == first)
+            continue;
+        bool title = first < n && raw[first].len == raw[i].len && raw[i].len <= 120 &&
+                     memcmp(raw[first].s, raw[i].s, raw[i].len) == 0;
+        char d[11];
+        /* a heading that repeats with a date ("Beslutning i … den
+         * 26-04-2024") is structure, not a running header */
+        if (!title && structural && structural("", 0, raw[i].s, raw[i].len) == LINES_NEVER)
+            continue;
+        if (title || dates_find(raw[i].s, raw[i].len, d, NULL))
+            furn[i] = 1;
+    }
+}
+
 void lines_split(struct arena *a, const char *text, size_t len, lines_structural_fn structural,
                  struct lines *out)
 {
-    size_t cap = 64, n = 0;
-    struct line *v = arena_alloc(a, cap * sizeof *v);
-    unsigned char *brk = arena_alloc(a, cap); /* 1: this blank line is a page break */
     memset(out, 0, sizeof *out);
+    /* pass 1: trimmed lines */
+    size_t rcap = 64, rn = 0;
+    struct line *raw = arena_alloc(a, rcap * sizeof *raw);
     int no = 0;
-    size_t i = 0;
-    bool in_break = false;
-    while (i <= len) {
+    for (size_t i = 0; i <= len;) {
         const char *nl = i < len ? memchr(text + i, '\n', len - i) : NULL;
         size_t e = nl ? (size_t)(nl - text) : len;
         const char *s = text + i;
         size_t l = e - i;
-        no++;
         text_trim(&s, &l);
-        bool furniture = l && is_furniture(s, l);
-        if (furniture) {
-            /* A page break becomes one blank line, marked, whatever blank
-             * lines the converter put around the footer. */
+        if (rn == rcap) {
+            raw = arena_grow(a, raw, rn, rcap * 2, sizeof *raw);
+            rcap *= 2;
+        }
+        raw[rn].s = s;
+        raw[rn].len = l;
+        raw[rn].no = ++no;
+        rn++;
+        if (!nl)
+            break;
+        i = e + 1;
+    }
+    /* pass 2: furniture */
+    unsigned char *furn = arena_alloc(a, rn + 1);
+    for (size_t i = 0; i < rn; i++)
+        furn[i] = raw[i].len && is_furniture(raw[i].s, raw[i].len);
+    find_repeated_furniture(a, raw, rn, furn, structural);
+    /* pass 3: drop it; each page break becomes one marked blank line */
+    struct line *v = arena_alloc(a, (rn + 1) * sizeof *v);
+    unsigned char *brk = arena_alloc(a, rn + 1); /* 1: this blank line is a page break */
+    size_t n = 0;
+    bool in_break = false;
+    for (size_t i = 0; i < rn; i++) {
+        const struct line *r = &raw[i];
+        if (furn[i]) {
+            /* whatever blank lines the converter put around the footer */
             out->dropped_furniture++;
             while (n > 0 && v[n - 1].len == 0)
                 n--;
             in_break = true;
-        } else if (in_break && l == 0) {
-            /* still inside the page break */
-        } else {
-            if (n + 1 >= cap) {
-                v = arena_grow(a, v, n, cap * 2, sizeof *v);
-                brk = arena_grow(a, brk, n, cap * 2, 1);
-                cap *= 2;
-            }
-            if (in_break && n > 0) {
-                v[n].s = "";
-                v[n].len = 0;
-                v[n].no = no;
-                brk[n++] = 1;
-            }
-            in_break = false;
-            struct line *ln = &v[n];
-            brk[n++] = 0;
-            ln->s = s;
-            ln->len = l;
-            ln->no = no;
-            if (l && has_cells(s, l))
-                flatten_cells(a, ln);
+            continue;
         }
-        if (!nl)
-            break;
-        i = e + 1;
+        if (in_break && r->len == 0)
+            continue; /* still inside the page break */
+        if (in_break && n > 0) {
+            v[n].s = "";
+            v[n].len = 0;
+            v[n].no = r->no;
+            brk[n++] = 1;
+        }
+        in_break = false;
+        v[n] = *r;
+        brk[n] = 0;
+        if (r->len && has_cells(r->s, r->len))
+            flatten_cells(a, &v[n]);
+        n++;
     }
     size_t w = wrap_width(v, n);
     out->wrap_width = w;

@@ -182,8 +182,10 @@ static size_t nchars(const char *s, size_t n)
 }
 
 /* Word-wraps every line at width characters and adds "Side N af M"
- * footers (with blank lines and a form feed) every 45 lines. */
-static char *pdf_like(const char *text, size_t n, size_t width, size_t *out_len)
+ * footers (with blank lines and a form feed) every 45 lines; with
+ * running_header, the title heads every page after the first and the
+ * footer is a bare page number instead. */
+static char *pdf_like(const char *text, size_t n, size_t width, bool running_header, size_t *out_len)
 {
     struct buf lines;
     buf_init(&lines, 0);
@@ -225,15 +227,28 @@ static char *pdf_like(const char *text, size_t n, size_t width, size_t *out_len)
     struct buf out;
     buf_init(&out, 0);
     const char *q = buf_cstr(&lines), *qe = q + lines.len;
+    const char *title = q;
+    while (title < qe && *title == '\n')
+        title++;
+    const char *title_end = memchr(title, '\n', (size_t)(qe - title));
     while (q < qe) {
         const char *nl = memchr(q, '\n', (size_t)(qe - q));
         buf_append(&out, q, (size_t)(nl - q) + 1);
         q = nl + 1;
         if (++line % 45 == 0) {
-            buf_printf(&out, "\nSide %zu af %zu\n\f", page++, pages);
+            if (running_header) {
+                buf_printf(&out, "\n%zu\n\f", page++);
+                buf_append(&out, title, (size_t)(title_end - title));
+                buf_puts(&out, "\n\n");
+            } else {
+                buf_printf(&out, "\nSide %zu af %zu\n\f", page++, pages);
+            }
         }
     }
-    buf_printf(&out, "\nSide %zu af %zu\n", page, pages);
+    if (running_header)
+        buf_printf(&out, "\n%zu\n", page);
+    else
+        buf_printf(&out, "\nSide %zu af %zu\n", page, pages);
     buf_free(&lines);
     return buf_steal(&out, out_len);
 }
@@ -246,13 +261,16 @@ Test(seeds, hard_wrapped_pdf_text_keeps_the_facts)
         unsigned char *b = seed_bytes(i, &n);
         for (size_t w = 0; w < sizeof widths / sizeof *widths; w++) {
             size_t len;
-            char *wrapped = pdf_like((const char *)b, n, widths[w], &len);
-            json_t *m = parse_bytes((unsigned char *)wrapped, len, seeds[i]);
-            char variant[64];
-            snprintf(variant, sizeof variant, "wrapped at %zu", widths[w]);
-            expect_facts(i, m, 0.97, variant);
-            json_decref(m);
-            free(wrapped);
+            for (int rh = 0; rh < 2; rh++) {
+                char *wrapped = pdf_like((const char *)b, n, widths[w], rh, &len);
+                json_t *m = parse_bytes((unsigned char *)wrapped, len, seeds[i]);
+                char variant[96];
+                snprintf(variant, sizeof variant, "wrapped at %zu%s", widths[w],
+                         rh ? ", running header, bare page numbers" : ", Side N af M");
+                expect_facts(i, m, 0.97, variant);
+                json_decref(m);
+                free(wrapped);
+            }
         }
         free(b);
     }

@@ -93,6 +93,8 @@ static size_t skip_blanks(const char *s, size_t n, size_t i)
 /* A multiplier word at s[i..): mio./mia./million(er)/milliard(er). */
 static long long multiplier_at(const char *s, size_t n, size_t i, size_t *len)
 {
+    if (i >= n || (s[i] != 'm' && s[i] != 'M'))
+        return 0; /* every multiplier word starts with m */
     static const struct { const char *w; long long m; } words[] = {
         {"millioner", 1000000}, {"million", 1000000}, {"mio", 1000000}, {"mill", 1000000},
         {"milliarder", 1000000000}, {"milliard", 1000000000}, {"mia", 1000000000}, {"mrd", 1000000000},
@@ -112,6 +114,8 @@ static long long multiplier_at(const char *s, size_t n, size_t i, size_t *len)
 /* "kr", "kr.", "kroner", "DKK", ",-" */
 static size_t currency_at(const char *s, size_t n, size_t i)
 {
+    if (i >= n || !(s[i] == 'k' || s[i] == 'K' || s[i] == 'd' || s[i] == 'D'))
+        return 0;
     if (text_prefix_ci(s + i, n - i, "kroner") && !text_is_word_at(s, n, i + 6))
         return 6;
     if (text_prefix_ci(s + i, n - i, "kr") && !text_is_word_at(s, n, i + 2))

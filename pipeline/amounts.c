@@ -56,19 +56,10 @@ static bool read_number(const char *s, size_t n, size_t i, struct number *num)
         }
     }
     num->ip = v;
-    if (!num->grouped && j + 1 < n && (s[j] == ',' || s[j] == '.') && is_digit(s[j + 1])) {
-        size_t k = j + 1;
-        while (k < n && is_digit(s[k])) {
-            if (num->fdigits < 9) {
-                num->frac = num->frac * 10 + (s[k] - '0');
-                num->fdigits++;
-            }
-            k++;
-        }
-        j = k;
-    } else if (num->grouped && j + 1 < n && s[j] == ',' && is_digit(s[j + 1])) {
-        /* "1.500,50 kr." (øre, dropped below) or "1.234,5 mio. kr."
-         * (decimals of millions, kept) */
+    /* Decimals: after a comma, or after a point that is no thousands
+     * separator.  "1.500,50 kr." has øre (dropped by the caller);
+     * "1.234,5 mio. kr." has decimals of millions (kept). */
+    if (j + 1 < n && (s[j] == ',' || (s[j] == '.' && !num->grouped)) && is_digit(s[j + 1])) {
         size_t k = j + 1;
         while (k < n && is_digit(s[k])) {
             if (num->fdigits < 9) {

@@ -12,6 +12,7 @@
 #include "model.h"
 #include "pipeline.h"
 #include "validate.h"
+#include "testutil.h"
 
 static struct md_doc *run(const void *b, size_t n, enum stage_result *r)
 {
@@ -39,17 +40,9 @@ static bool has_issue(const struct md_doc *doc, const char *severity, const char
 
 static unsigned char *seed(const char *name, size_t *len)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s/seeds/%s", TEST_DATA_DIR, name);
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = xmalloc((size_t)n + 1);
-    *len = fread(b, 1, (size_t)n, f);
-    fclose(f);
-    return b;
+    char rel[256];
+    snprintf(rel, sizeof rel, "seeds/%s", name);
+    return test_data_file(rel, len);
 }
 
 Test(hostile, empty_file)
@@ -265,11 +258,8 @@ Test(hostile, fuzzer_regressions)
             continue;
         char path[1024];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        FILE *f = fopen(path, "rb");
-        cr_assert_not_null(f);
-        unsigned char *b = xmalloc(1 << 20);
-        size_t n = fread(b, 1, 1 << 20, f);
-        fclose(f);
+        size_t n;
+        unsigned char *b = test_read_file(path, &n);
         enum stage_result r;
         model_destroy(run(b, n, &r));
         free(b);

@@ -11,19 +11,18 @@
 
 #include "model.h"
 #include "pipeline.h"
+#include "testutil.h"
 
 static struct md_doc *parse_file(const char *name)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s/other/%s", TEST_DATA_DIR, name);
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "%s", path);
-    static unsigned char b[1 << 20];
-    size_t n = fread(b, 1, sizeof b, f);
-    fclose(f);
+    char rel[256];
+    snprintf(rel, sizeof rel, "other/%s", name);
+    size_t n;
+    unsigned char *b = test_data_file(rel, &n);
     enum stage_result r;
     struct md_doc *doc = pipeline_run(b, n, name, NULL, NULL, &r);
     cr_assert_eq(r, STAGE_OK, "%s rejected: %s", name, pipeline_first_error(doc));
+    free(b);
     return doc;
 }
 

@@ -11,21 +11,9 @@
 #include <jansson.h>
 
 #include "facts.h"
+#include "testutil.h"
 #include "model.h"
 #include "pipeline.h"
-
-static unsigned char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = xmalloc((size_t)n + 1);
-    *len = fread(b, 1, (size_t)n, f);
-    fclose(f);
-    return b;
-}
 
 static json_t *parse_bytes(const unsigned char *b, size_t n, const char *name)
 {
@@ -49,9 +37,9 @@ static const char *const seeds[NSEEDS] = {
 
 static unsigned char *seed_bytes(int i, size_t *len)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s/seeds/%s.txt", TEST_DATA_DIR, seeds[i]);
-    return slurp(path, len);
+    char rel[256];
+    snprintf(rel, sizeof rel, "seeds/%s.txt", seeds[i]);
+    return test_data_file(rel, len);
 }
 
 static json_t *gold(int i)

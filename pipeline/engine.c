@@ -11,6 +11,8 @@
 #include "sections.h"
 #include "text.h"
 
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,10 +131,12 @@ static void toc_title(const char *s, size_t n, const char **t, size_t *tn)
 /* "Punkt ", "Pkt. ", "Dagsordenspunkt ", "Sag nr. ", "Ad punkt " …: the
  * words that introduce an item number; returns their length or 0.  They
  * must be capitalised - at a line start in lower case they are prose. */
+static const char *const punkt_words[] = {"punkt ", "pkt. ", "pkt ", "dagsordenspunkt ", "dagsordenpunkt ",
+                                          "sag nr. ", "sagsnr. ", "ad punkt ", "ad pkt. ", "ad. ", "ad ", NULL};
+
 static size_t punkt_prefix(const char *s, size_t n)
 {
-    static const char *const words[] = {"punkt ", "pkt. ", "pkt ", "dagsordenspunkt ", "dagsordenpunkt ",
-                                        "sag nr. ", "sagsnr. ", "ad punkt ", "ad pkt. ", "ad. ", "ad ", NULL};
+    const char *const *words = punkt_words;
     if (n < 4 || !text_is_upper_at(s, n, 0))
         return 0;
     char f2[2];
@@ -273,9 +277,11 @@ static const char *const doc_labels[] = {"dok id", "dokid", "dok.nr", "doknr", "
                                          "dok. nr", NULL};
 
 /* "Forventet varighed: 25 min." / "Varighed: 5 minutter" -> minutes */
+static const char *const duration_labels[] = {"forventet varighed", "varighed", "tidsforbrug", "tid til punktet", NULL};
+
 static int duration_line(const char *s, size_t n)
 {
-    static const char *const labels[] = {"forventet varighed", "varighed", "tidsforbrug", "tid til punktet", NULL};
+    const char *const *labels = duration_labels;
     const char *v;
     size_t vn;
     if (!labelled(s, n, labels, &v, &vn))
@@ -330,17 +336,23 @@ static int title_duration(const char *s, size_t *n)
     return m;
 }
 
+static const struct people_head_word {
+    const char *w;
+    bool absent, may_inline;
+    const char *group;
+} people_heads[] = {
+    {"mødedeltagere", false, true, NULL}, {"deltagere", false, true, NULL}, {"til stede", false, true, NULL},
+    {"tilstede", false, true, NULL},      {"fraværende", true, true, NULL}, {"afbud", true, true, NULL},
+    {"fravær", true, true, NULL},         {"desuden deltog", false, true, NULL},
+    {"referent", false, true, "secretariat"}, {NULL, false, false, NULL},
+};
+
 /* People headings: "Mødedeltagere", "Deltagere:", "MEDLEMMER", "Afbud:",
  * "Administrativ deltagelse", … ; *absent for Afbud/Fraværende, *inline_off
  * where names start on the same line (0 when none). */
 static bool people_head(const char *s, size_t n, const char **group, bool *absent, size_t *inline_off)
 {
-    static const struct { const char *w; bool absent; bool may_inline; const char *group; } heads[] = {
-        {"mødedeltagere", false, true, NULL}, {"deltagere", false, true, NULL}, {"til stede", false, true, NULL},
-        {"tilstede", false, true, NULL},      {"fraværende", true, true, NULL}, {"afbud", true, true, NULL},
-        {"fravær", true, true, NULL},         {"desuden deltog", false, true, NULL},
-        {"referent", false, true, "secretariat"},
-    };
+    const struct people_head_word *heads = people_heads;
     *group = NULL;
     *absent = false;
     *inline_off = 0;
@@ -348,7 +360,7 @@ static bool people_head(const char *s, size_t n, const char **group, bool *absen
         return false;
     char f2[2];
     text_first2(s, n, f2);
-    for (size_t k = 0; k < sizeof heads / sizeof *heads; k++) {
+    for (size_t k = 0; heads[k].w; k++) {
         if (!text_first2_may_match(f2, heads[k].w) || !text_prefix_ci(s, n, heads[k].w))
             continue;
         size_t l = strlen(heads[k].w);
@@ -448,6 +460,91 @@ static bool dangling_end(const char *s, size_t n)
     return false;
 }
 
+/* ---- the plain-line prefilter ---------------------------------------------
+ *
+ * Most lines of minutes are prose.  A line longer than a heading can be
+ * (80 bytes) that starts with a letter, does not end in a page number, and
+ * whose first word starts no heading, label, people list or item prefix is
+ * "plain": no classifier can match it, so none is asked.  The first words
+ * are collected from the classifiers' own tables at first use, so the
+ * prefilter cannot fall out of step with them.
+ */
+
+#define KW_SLOTS 512
+#define KW_MAX 24
+
+static char kw_set[KW_SLOTS][KW_MAX + 1];
+static pthread_once_t kw_once = PTHREAD_ONCE_INIT;
+
+/* The first word of s (letters and digits), folded, into w; its length. */
+static size_t first_word(const char *s, size_t n, char w[KW_MAX + 1])
+{
+    size_t i = 0;
+    while (i < n && i < KW_MAX && text_is_word_at(s, n, i))
+        i++;
+    /* a multi-byte letter cut by KW_MAX: back off to its start */
+    while (i > 0 && i < n && ((unsigned char)s[i] & 0xC0) == 0x80)
+        i--;
+    text_fold(w, s, i);
+    w[i] = '\0';
+    return i;
+}
+
+static size_t kw_slot(const char *w, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)w[i]) * 16777619u;
+    return h & (KW_SLOTS - 1);
+}
+
+static void kw_add(const char *lit)
+{
+    char w[KW_MAX + 1];
+    size_t n = first_word(lit, strlen(lit), w);
+    if (!n)
+        return;
+    size_t k = kw_slot(w, n);
+    while (kw_set[k][0] && strcmp(kw_set[k], w) != 0)
+        k = (k + 1) & (KW_SLOTS - 1);
+    memcpy(kw_set[k], w, n + 1);
+}
+
+static void kw_init(void)
+{
+    const char *const *tables[] = {punkt_words, case_labels, doc_labels, duration_labels};
+    for (size_t t = 0; t < sizeof tables / sizeof *tables; t++)
+        for (size_t k = 0; tables[t][k]; k++)
+            kw_add(tables[t][k]);
+    for (size_t k = 0; people_heads[k].w; k++)
+        kw_add(people_heads[k].w);
+    const char *kw;
+    for (size_t k = 0; (kw = sections_keyword(k)); k++)
+        kw_add(kw);
+}
+
+static bool kw_has(const char *w, size_t n)
+{
+    size_t k = kw_slot(w, n);
+    while (kw_set[k][0]) {
+        if (strcmp(kw_set[k], w) == 0)
+            return true;
+        k = (k + 1) & (KW_SLOTS - 1);
+    }
+    return false;
+}
+
+/* Can this line be anything but text?  (false = plain prose) */
+static bool maybe_structure(const char *s, size_t n)
+{
+    if (n <= 80 || !(text_is_upper_at(s, n, 0) || text_is_lower_at(s, n, 0)) || is_digit(s[n - 1]))
+        return true;
+    pthread_once(&kw_once, kw_init);
+    char w[KW_MAX + 1];
+    size_t wn = first_word(s, n, w);
+    return wn == 0 || kw_has(w, wn);
+}
+
 /* ---- parse state ---------------------------------------------------------- */
 
 struct toc_entry {
@@ -467,6 +564,7 @@ struct eng {
     size_t nheads;
     struct buf tmp;
     struct arena *scratch;      /* for throw-away parses */
+    unsigned char *plain;       /* per line: 1 = prose, no classifier can match */
 };
 
 static const struct line *LN(struct eng *e, size_t i)
@@ -609,7 +707,7 @@ static void find_items(struct eng *e)
     struct cand *c = xmalloc(cap * sizeof *c);
     for (size_t i = 0; i < L->n; i++) {
         const struct line *l = &L->v[i];
-        if (!l->len || in_toc(e, i))
+        if (!l->len || e->plain[i] || in_toc(e, i))
             continue;
         struct cand x;
         if (!match_candidate(l->s, l->len, &x))
@@ -635,6 +733,8 @@ static void find_items(struct eng *e)
             if (!l->len)
                 continue;
             seen++;
+            if (e->plain[j])
+                continue;
             struct section_match m;
             const char *v;
             size_t vn;
@@ -981,8 +1081,9 @@ static size_t collect_block(struct eng *e, size_t head, struct people_block *pb)
         bool ab;
         size_t io;
         struct cand c;
-        if (people_head(l->s, l->len, &g, &ab, &io) || match_candidate(l->s, l->len, &c) ||
-            sections_match(l->s, l->len, &m) || in_toc(e, i) || l->len > 4000)
+        if (l->len > 4000 || (!e->plain[i] && (people_head(l->s, l->len, &g, &ab, &io) ||
+                                               match_candidate(l->s, l->len, &c) ||
+                                               sections_match(l->s, l->len, &m) || in_toc(e, i))))
             break;
         bool bare_name = people_is_name(l->s, l->len);
         if (!qualifies(e, l->s, l->len, vertical && attrs < 3)) {
@@ -1059,7 +1160,8 @@ static void parse_people(struct eng *e)
     for (size_t i = 0; i < L->n; i++) {
         const struct line *l = &L->v[i];
         struct people_block pb = {0};
-        if (!l->len || in_toc(e, i) || !people_head(l->s, l->len, &pb.group, &pb.absent, &pb.inline_off))
+        if (!l->len || e->plain[i] || in_toc(e, i) ||
+            !people_head(l->s, l->len, &pb.group, &pb.absent, &pb.inline_off))
             continue;
         pb.head = i;
         size_t next = collect_block(e, i, &pb);
@@ -1331,6 +1433,8 @@ static const char *kind_of_title(const char *t, size_t n)
 
 static bool is_structure_line(struct eng *e, size_t i)
 {
+    if (e->plain[i])
+        return false;
     const struct line *l = LN(e, i);
     struct section_match m;
     struct cand c;
@@ -1428,6 +1532,10 @@ static void parse_item(struct eng *e, size_t k)
         if (!l->len)
             continue;
         nonblank++;
+        if (e->plain[i]) {
+            sec_add(&sa, l->s, l->len);
+            continue;
+        }
         const char *s = l->s;
         size_t n = l->len;
         const char *v;
@@ -1528,6 +1636,9 @@ void engine_parse(struct md_doc *doc, const struct lines *L, const struct engine
     struct eng e = {.doc = doc, .L = L, .opts = opts};
     buf_init(&e.tmp, 0);
     e.scratch = doc->arena;
+    e.plain = arena_alloc(doc->arena, L->n + 1);
+    for (size_t i = 0; i < L->n; i++)
+        e.plain[i] = L->v[i].len && !maybe_structure(L->v[i].s, L->v[i].len);
 
     find_toc(&e);
     find_items(&e);

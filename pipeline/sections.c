@@ -201,3 +201,14 @@ bool sections_is_field_label(const char *s, size_t n)
     }
     return false;
 }
+
+const char *sections_keyword(size_t i)
+{
+    size_t nh = sizeof headings / sizeof *headings;
+    if (i < nh)
+        return headings[i].text;
+    i -= nh;
+    if (i < sizeof field_labels / sizeof *field_labels)
+        return field_labels[i];
+    return NULL;
+}

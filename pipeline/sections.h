@@ -30,4 +30,9 @@ bool sections_match(const char *s, size_t n, struct section_match *m);
  * "Forventet varighed:", "Journalnummer" … (used to spot unknown headings). */
 bool sections_is_field_label(const char *s, size_t n);
 
+/* The i-th heading or label text this module knows (lower case), NULL past
+ * the end: lets the parser build a prefilter that stays in step with the
+ * tables. */
+const char *sections_keyword(size_t i);
+
 #endif

@@ -49,6 +49,30 @@ static void people(struct buf *b, size_t n)
         buf_printf(b, "Anne%c%c Hansen, direktør, Herning Kommune\nAfbud:\n", 'a' + i % 26, 'a' + i / 26 % 26);
 }
 
+static void og_lists(struct buf *b, size_t n)
+{
+    buf_puts(b, "Referat d. 01-03-2024\n\nMødedeltagere: Anna Hansen, V\n");
+    while (b->len < n) {
+        buf_puts(b, "Anna Hansen. Xx");
+        for (int k = 0; k < 200; k++)
+            buf_puts(b, " og");
+        buf_puts(b, "\n");
+    }
+}
+
+static void toc_digits(struct buf *b, size_t n)
+{
+    buf_puts(b, "Referat d. 01-03-2024\n\n");
+    for (int t = 0; t < 3; t++) {
+        buf_printf(b, "Punkt %d: Tema - ", t + 1);
+        for (int k = 0; k < 300; k++)
+            buf_putc(b, '1');
+        buf_puts(b, " min ........ 3\n");
+    }
+    while (b->len < n)
+        buf_puts(b, "1. Abc\n");
+}
+
 static void wrapped(struct buf *b, size_t n)
 {
     for (int i = 0; b->len < n; i++) {
@@ -66,6 +90,7 @@ int main(void)
     } shapes[] = {
         {"one 8-32 MB line", single_line}, {"numbered items", many_items}, {"lists of 1..50", numbered_lists},
         {"people lists", people},          {"hard-wrapped", wrapped},
+        {"' og ' in a list", og_lists},    {"TOC digit runs", toc_digits},
     };
     printf("%-18s %12s %12s %12s   (ms per MB at N, 2N, 4N; flat = linear)\n", "shape", "N", "2N", "4N");
     for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {

@@ -25,7 +25,7 @@
 #define MAX_ITEM_AMOUNTS 500
 #define MAX_ITEM_ATTACHMENTS 500
 #define MAX_ITEM_ABSENT 500
-#define MAX_PEOPLE_TOTAL 20000 /* people read from all lists of a document */
+#define MAX_PEOPLE_TOTAL 5000 /* people read from all lists of a document */
 
 static bool is_digit(char c)
 {
@@ -288,8 +288,8 @@ static int duration_line(const char *s, size_t n)
         return -1;
     int m;
     size_t d = text_parse_uint(v, vn, &m);
-    if (!d)
-        return -1;
+    if (!d || m > 10000)
+        return -1; /* no meeting item lasts a week */
     const char *u = v + d;
     size_t un = vn - d;
     text_trim(&u, &un);
@@ -330,6 +330,8 @@ static int title_duration(const char *s, size_t *n)
         return -1;
     int m;
     text_parse_uint(s + d, u - d, &m);
+    if (m > 10000)
+        return -1;
     while (b > 0 && s[b - 1] == ' ')
         b--;
     *n = b;
@@ -550,6 +552,7 @@ static bool maybe_structure(const char *s, size_t n)
 struct toc_entry {
     const char *title;
     size_t len;
+    size_t len_nodur; /* without a trailing " - 5 min", computed once */
 };
 
 struct eng {
@@ -584,7 +587,7 @@ static void find_toc(struct eng *e)
         const struct line *l = &L->v[i];
         if (!l->len)
             continue;
-        if (!is_toc_entry(l->s, l->len)) {
+        if (l->len > 400 || !is_toc_entry(l->s, l->len)) {
             /* the TOC is one run of entries (blank lines allowed); stop at
              * the first other line once it has begun */
             if (e->ntoc >= 2)
@@ -604,7 +607,10 @@ static void find_toc(struct eng *e)
         if (e->ntoc == 0)
             e->toc_first = i;
         e->toc_last = i;
-        toc_title(l->s, l->len, &e->toc[e->ntoc].title, &e->toc[e->ntoc].len);
+        struct toc_entry *te = &e->toc[e->ntoc];
+        toc_title(l->s, l->len, &te->title, &te->len);
+        te->len_nodur = te->len;
+        title_duration(te->title, &te->len_nodur);
         e->ntoc++;
     }
     if (e->ntoc < 2) {
@@ -726,6 +732,19 @@ static void find_items(struct eng *e)
         x->quality = x->family == ENGINE_F_PUNKT ? 1.5 : 1.0;
         if (x->title_len > 250)
             x->quality -= 0.75;
+        /* List context: an entry that directly follows the entry before it
+         * ("2. Rammen fastholdes" / "3. Sagen sendes videre"), or a first
+         * entry after "… at:", belongs to a list inside an item. */
+        size_t pl = x->line;
+        while (pl > 0 && !L->v[pl - 1].len)
+            pl--;
+        if (pl > 0) {
+            const struct line *prevl = &L->v[pl - 1];
+            if (k > 0 && c[k - 1].line == pl - 1 && c[k - 1].family == x->family && c[k - 1].number + 1 == x->number)
+                x->quality -= 1.5;
+            else if (prevl->s[prevl->len - 1] == ':')
+                x->quality -= 1.0;
+        }
         size_t stop = k + 1 < nc ? c[k + 1].line : L->n;
         size_t seen = 0;
         for (size_t j = x->line + 1; j < stop && seen < 12; j++) {
@@ -751,14 +770,11 @@ static void find_items(struct eng *e)
         }
         if (e->ntoc) {
             /* TOC entries are in order: look a little ahead of the last match */
+            const char *tt = x->title;
+            size_t tl = x->title_len;
+            title_duration(tt, &tl);
             for (size_t t = toc_pos; t < e->ntoc && t < toc_pos + 3; t++) {
-                const char *tt = x->title;
-                size_t tl = x->title_len;
-                title_duration(tt, &tl);
-                const char *te = e->toc[t].title;
-                size_t tel = e->toc[t].len;
-                title_duration(te, &tel);
-                if (toc_matches(tt, tl, te, tel)) {
+                if (toc_matches(tt, tl, e->toc[t].title, e->toc[t].len_nodur)) {
                     x->quality += 2.0;
                     toc_pos = t + 1;
                     break;
@@ -1013,19 +1029,6 @@ static void find_chair(struct eng *e)
 
 /* ---- people ------------------------------------------------------------------ */
 
-struct absentee_tally {
-    size_t participant;
-    size_t items;
-};
-
-static long find_participant(struct md_doc *doc, const char *name)
-{
-    for (size_t i = 0; i < doc->nparticipants; i++)
-        if (people_same_name(doc->participants[i].name, name))
-            return (long)i;
-    return -1;
-}
-
 static long item_of_line(struct eng *e, size_t line)
 {
     if (e->nheads == 0 || line < e->heads[0])
@@ -1107,20 +1110,92 @@ static size_t collect_block(struct eng *e, size_t head, struct people_block *pb)
     return i;
 }
 
-static void add_person(struct eng *e, const struct person *p, const struct people_block *pb,
-                       struct absentee_tally *tally, size_t *ntally, long item)
+/* The roll: participants by folded name, for exact lookups in O(1), and
+ * how often each was listed absent. */
+#define ROLL_SLOTS 4096 /* > 2 x MAX_PARTICIPANTS, a power of two */
+
+struct roll {
+    int slot[ROLL_SLOTS];                 /* participant index + 1, 0 = empty */
+    char *folded[MAX_PARTICIPANTS];       /* compacted, folded names */
+    unsigned absent_items[MAX_PARTICIPANTS];
+    bool meeting_absent[MAX_PARTICIPANTS];
+    bool listed_absent[MAX_PARTICIPANTS];
+};
+
+static char *fold_name(struct arena *a, const char *name)
+{
+    size_t n = strlen(name), o = 0;
+    char *f = arena_alloc(a, n + 1);
+    bool space = false;
+    for (size_t i = 0; i < n; i++) {
+        if (name[i] == ' ' || name[i] == '\t') {
+            space = o > 0;
+            continue;
+        }
+        if (space)
+            f[o++] = ' ';
+        space = false;
+        f[o++] = name[i];
+    }
+    text_fold(f, f, o);
+    f[o] = '\0';
+    return f;
+}
+
+static size_t roll_hash(const char *f)
+{
+    uint32_t h = 2166136261u;
+    for (; *f; f++)
+        h = (h ^ (unsigned char)*f) * 16777619u;
+    return h & (ROLL_SLOTS - 1);
+}
+
+/* Exact (folded) lookup; with fuzzy, an absentee's misspelt name may match
+ * a listed participant ("Pindstrup" for "Pinstrup") when nothing matches
+ * exactly.  Participants are never merged with each other by spelling. */
+static long roll_find(struct roll *r, const struct md_doc *doc, const char *folded, const char *name, bool fuzzy)
+{
+    for (size_t k = roll_hash(folded); r->slot[k]; k = (k + 1) & (ROLL_SLOTS - 1))
+        if (strcmp(r->folded[r->slot[k] - 1], folded) == 0)
+            return r->slot[k] - 1;
+    if (fuzzy) {
+        /* fuzzy matches need the same first name: compare that first */
+        const char *sp = strchr(folded, ' ');
+        size_t fl = sp ? (size_t)(sp - folded) : strlen(folded);
+        size_t len = strlen(folded);
+        for (size_t i = 0; i < doc->nparticipants; i++) {
+            const char *f = r->folded[i];
+            size_t flen = strlen(f);
+            if (strncmp(f, folded, fl + 1) != 0 || (flen > len ? flen - len : len - flen) > 2)
+                continue;
+            if (people_same_name(doc->participants[i].name, name))
+                return (long)i;
+        }
+    }
+    return -1;
+}
+
+/* Adds or updates the person; returns the participant's index, or -1 when
+ * the roll is full. */
+static long add_person(struct eng *e, struct roll *r, const struct person *p, const struct people_block *pb,
+                       long item, bool meeting_level)
 {
     struct md_doc *doc = e->doc;
-    long idx = find_participant(doc, p->name);
-    struct md_participant *mp;
-    if (idx < 0 && doc->nparticipants >= MAX_PARTICIPANTS)
-        return;
+    char *folded = fold_name(e->scratch, p->name);
+    long idx = roll_find(r, doc, folded, p->name, pb->absent);
     if (idx < 0) {
-        mp = model_add_participant(doc);
-        mp->name = model_strdup(doc, p->name);
+        if (doc->nparticipants >= MAX_PARTICIPANTS)
+            return -1;
+        struct md_participant *np = model_add_participant(doc);
+        np->name = model_strdup(doc, p->name);
         idx = (long)(doc->nparticipants - 1);
+        r->folded[idx] = fold_name(doc->arena, p->name);
+        size_t k = roll_hash(r->folded[idx]);
+        while (r->slot[k])
+            k = (k + 1) & (ROLL_SLOTS - 1);
+        r->slot[k] = (int)idx + 1;
     }
-    mp = &doc->participants[idx];
+    struct md_participant *mp = &doc->participants[idx];
     if (!mp->role && p->role)
         mp->role = model_strdup(doc, p->role);
     if (!mp->organization && p->organization)
@@ -1138,17 +1213,13 @@ static void add_person(struct eng *e, const struct person *p, const struct peopl
     if (pb->absent) {
         if (item >= 0 && doc->items[item].nabsent < MAX_ITEM_ABSENT)
             model_item_add_absent(doc, &doc->items[item], mp->name);
-        size_t t;
-        for (t = 0; t < *ntally; t++)
-            if (tally[t].participant == (size_t)idx)
-                break;
-        if (t == *ntally) {
-            tally[t].participant = (size_t)idx;
-            tally[t].items = 0;
-            (*ntally)++;
-        }
-        tally[t].items += item >= 0 ? 1 : MAX_ITEM_NUMBER; /* meeting-level: always absent */
+        r->listed_absent[idx] = true;
+        if (meeting_level || item < 0)
+            r->meeting_absent[idx] = true;
+        else
+            r->absent_items[idx]++;
     }
+    return idx;
 }
 
 static void parse_people(struct eng *e)
@@ -1184,8 +1255,7 @@ static void parse_people(struct eng *e)
     size_t items_with_absent = 0;
     long last_item = -2;
     size_t seen_total = 0;
-    struct absentee_tally *tally = xcalloc(MAX_PEOPLE_BLOCK * 4, sizeof *tally);
-    size_t ntally = 0;
+    struct roll *roll = xcalloc(1, sizeof *roll);
     struct person *people = xmalloc(MAX_PEOPLE_BLOCK * sizeof *people);
     struct arena *scratch = arena_create();
     for (int pass = 0; pass < 2; pass++) {
@@ -1218,34 +1288,28 @@ static void parse_people(struct eng *e)
             if (np > MAX_PEOPLE_TOTAL - seen_total)
                 np = MAX_PEOPLE_TOTAL - seen_total;
             seen_total += np;
-            for (size_t k = 0; k < np && ntally < MAX_PEOPLE_BLOCK * 4; k++) {
-                struct person p = people[k];
-                if (pb->absent && it >= 0 && roll_item[it]) {
-                    /* meeting-level absence recorded under the roll item */
-                    struct people_block meeting = *pb;
-                    add_person(e, &p, &meeting, tally, &ntally, it);
-                    tally[ntally - 1].items = MAX_ITEM_NUMBER;
-                    for (size_t t = 0; t < ntally; t++)
-                        if (people_same_name(doc->participants[tally[t].participant].name, p.name))
-                            tally[t].items = MAX_ITEM_NUMBER;
-                    continue;
-                }
-                add_person(e, &p, pb, tally, &ntally, item);
+            for (size_t k = 0; k < np; k++) {
+                /* absentees listed under the roll-call item are absent
+                 * from the meeting, though recorded under that item */
+                bool meeting_level = pb->absent && it >= 0 && roll_item[it];
+                add_person(e, roll, &people[k], pb, meeting_level ? it : item, meeting_level);
             }
         }
     }
     /* Absent under every item that lists absentees (or from the meeting):
      * not present.  Absent under some items only: present, with a note. */
-    for (size_t t = 0; t < ntally; t++) {
-        struct md_participant *mp = &doc->participants[tally[t].participant];
-        if (tally[t].items >= items_with_absent || tally[t].items >= MAX_ITEM_NUMBER)
+    for (size_t i = 0; i < doc->nparticipants; i++) {
+        if (!roll->listed_absent[i])
+            continue;
+        struct md_participant *mp = &doc->participants[i];
+        if (roll->meeting_absent[i] || roll->absent_items[i] >= items_with_absent)
             mp->present = false;
         else if (!mp->note)
             mp->note = model_strdup(doc, "fraværende under enkelte punkter");
     }
+    free(roll);
     arena_destroy(scratch);
     free(people);
-    free(tally);
     free(roll_item);
     free(blocks);
 }
@@ -1321,8 +1385,48 @@ static char *join_sections(struct eng *e, const struct md_item *it, const char *
     return e->tmp.len ? model_strndup(e->doc, e->tmp.data, e->tmp.len) : NULL;
 }
 
+/* Titles already taken for an item, by a hash of their folded text: the
+ * duplicate test costs O(1) however many attachments there are. */
+#define SEEN_SLOTS 1024 /* > 2 x MAX_ITEM_ATTACHMENTS */
+
+struct seen {
+    uint64_t key[SEEN_SLOTS]; /* 0 = empty */
+    int idx[SEEN_SLOTS];
+};
+
+static uint64_t seen_key(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (unsigned char)(c + 32);
+        h = (h ^ c) * 1099511628211ULL;
+    }
+    return h | 1;
+}
+
+static long seen_find(const struct seen *t, const char *s, size_t n)
+{
+    uint64_t k = seen_key(s, n);
+    for (size_t i = k & (SEEN_SLOTS - 1); t->key[i]; i = (i + 1) & (SEEN_SLOTS - 1))
+        if (t->key[i] == k)
+            return t->idx[i];
+    return -1;
+}
+
+static void seen_add(struct seen *t, const char *s, size_t n, size_t idx)
+{
+    uint64_t k = seen_key(s, n);
+    size_t i = k & (SEEN_SLOTS - 1);
+    while (t->key[i])
+        i = (i + 1) & (SEEN_SLOTS - 1);
+    t->key[i] = k;
+    t->idx[i] = (int)idx;
+}
+
 /* Attachment lines: "1. Bilag 1. Titel (DokID: 11065832 - EMN-…)". */
-static void add_attachments(struct eng *e, struct md_item *it, const char *text)
+static void add_attachments(struct eng *e, struct md_item *it, const char *text, struct seen *seen)
 {
     const char *p = text;
     while (*p) {
@@ -1374,18 +1478,15 @@ static void add_attachments(struct eng *e, struct md_item *it, const char *text)
         }
         if (!n || it->nattachments >= MAX_ITEM_ATTACHMENTS)
             continue;
-        bool dup = false;
-        for (size_t k = 0; k < it->nattachments; k++) {
+        /* listed twice (before the item and in its Bilag section): once */
+        long k = seen_find(seen, s, n);
+        if (k >= 0) {
             struct md_attachment *a = &it->attachments[k];
-            if (strlen(a->title) == n && text_prefix_ci(s, n, "") && toc_matches(a->title, n, s, n)) {
-                if (!a->doc_ref && ref)
-                    a->doc_ref = model_strndup(e->doc, ref, refn);
-                dup = true;
-                break;
-            }
-        }
-        if (dup)
+            if (!a->doc_ref && ref)
+                a->doc_ref = model_strndup(e->doc, ref, refn);
             continue;
+        }
+        seen_add(seen, s, n, it->nattachments);
         struct md_attachment *a = model_item_add_attachment(e->doc, it);
         a->title = model_strndup(e->doc, s, n);
         a->doc_ref = ref ? model_strndup(e->doc, ref, refn) : NULL;
@@ -1396,6 +1497,7 @@ struct amount_ctx {
     struct eng *e;
     struct md_item *it;
     const char *base;
+    struct seen seen;
 };
 
 static void on_amount(void *ctx, const struct amount_match *m)
@@ -1405,10 +1507,9 @@ static void on_amount(void *ctx, const struct amount_match *m)
     const char *t = ac->base + m->start;
     if (it->namounts >= MAX_ITEM_AMOUNTS)
         return;
-    for (size_t i = 0; i < it->namounts; i++)
-        if (it->amounts[i].dkk == m->dkk && strlen(it->amounts[i].text) == m->len &&
-            memcmp(it->amounts[i].text, t, m->len) == 0)
-            return;
+    if (seen_find(&ac->seen, t, m->len) >= 0)
+        return; /* the same amount, written the same way, once per item */
+    seen_add(&ac->seen, t, m->len, it->namounts);
     struct md_amount *a = model_item_add_amount(ac->e->doc, it);
     a->dkk = m->dkk;
     a->text = model_strndup(ac->e->doc, t, m->len);
@@ -1573,7 +1674,7 @@ static void parse_item(struct eng *e, size_t k)
             sec_close(e, it, &sa);
             continue;
         }
-        if (doc->meeting.body && strlen(doc->meeting.body) == n && text_prefix_ci(s, n, "") &&
+        if (doc->meeting.body && strlen(doc->meeting.body) == n &&
             toc_matches(doc->meeting.body, n, s, n) && !seen_section)
             continue; /* the committee's name repeated under the heading */
         if (sections_match(s, n, &m)) {
@@ -1614,19 +1715,28 @@ static void parse_item(struct eng *e, size_t k)
     it->decision_text = join_sections(e, it, "decision");
     if (it->decision_text)
         it->outcome = outcome_classify(it->decision_text, strlen(it->decision_text));
+    struct seen *seen = NULL;
     for (size_t i = 0; i < it->nsections; i++)
-        if (strcmp(it->sections[i].key, "attachments") == 0)
-            add_attachments(e, it, it->sections[i].text);
+        if (strcmp(it->sections[i].key, "attachments") == 0) {
+            if (!seen)
+                seen = xcalloc(1, sizeof *seen);
+            add_attachments(e, it, it->sections[i].text, seen);
+        }
+    free(seen);
 
-    struct amount_ctx ac = {e, it, NULL};
+    /* on the heap: the duplicate set is 12 KiB */
+    struct amount_ctx *ac = xcalloc(1, sizeof *ac);
+    ac->e = e;
+    ac->it = it;
     if (it->title) {
-        ac.base = it->title;
-        amounts_scan(it->title, strlen(it->title), on_amount, &ac);
+        ac->base = it->title;
+        amounts_scan(it->title, strlen(it->title), on_amount, ac);
     }
     for (size_t i = 0; i < it->nsections; i++) {
-        ac.base = it->sections[i].text;
-        amounts_scan(ac.base, strlen(ac.base), on_amount, &ac);
+        ac->base = it->sections[i].text;
+        amounts_scan(ac->base, strlen(ac->base), on_amount, ac);
     }
+    free(ac);
 }
 
 /* ---- driver ------------------------------------------------------------------ */
@@ -1635,7 +1745,7 @@ void engine_parse(struct md_doc *doc, const struct lines *L, const struct engine
 {
     struct eng e = {.doc = doc, .L = L, .opts = opts};
     buf_init(&e.tmp, 0);
-    e.scratch = doc->arena;
+    e.scratch = arena_create(); /* throw-away parses: freed below, not kept in the model */
     e.plain = arena_alloc(doc->arena, L->n + 1);
     for (size_t i = 0; i < L->n; i++)
         e.plain[i] = L->v[i].len && !maybe_structure(L->v[i].s, L->v[i].len);
@@ -1687,14 +1797,14 @@ void engine_parse(struct md_doc *doc, const struct lines *L, const struct engine
         for (size_t i = 0; i < doc->nitems && i < e.ntoc; i++) {
             const char *t = doc->items[i].title ? doc->items[i].title : "";
             if (!toc_matches(t, strlen(t), e.toc[i].title, e.toc[i].len)) {
-                size_t a = strlen(t), b = e.toc[i].len;
+                size_t a = strlen(t);
                 title_duration(t, &a);
-                title_duration(e.toc[i].title, &b);
-                if (!toc_matches(t, a, e.toc[i].title, b))
+                if (!toc_matches(t, a, e.toc[i].title, e.toc[i].len_nodur))
                     model_add_issue(doc, "warning", "toc_mismatch", doc->items[i].number, doc->items[i].line,
                                     "item %d is titled differently in the table of contents", doc->items[i].number);
             }
         }
     }
     buf_free(&e.tmp);
+    arena_destroy(e.scratch);
 }

@@ -201,9 +201,13 @@ static void find_repeated_furniture(struct arena *a, const struct line *raw, siz
     if (count >= 2)
         for (size_t i = 0; i < n; i++)
             furn[i] |= page[i];
-    /* running headers: count lines of header length by hash */
+    /* running headers: count lines of header length by hash (the table is
+     * sized by how many such lines there are) */
+    size_t cand = 0;
+    for (size_t i = 0; i < n; i++)
+        cand += raw[i].len >= 8 && raw[i].len <= 200;
     size_t cap = 16;
-    while (cap < n * 2)
+    while (cap < cand * 2)
         cap *= 2;
     uint32_t *keys = arena_alloc(a, cap * sizeof *keys);
     uint32_t *counts = arena_alloc(a, cap * sizeof *counts);
@@ -242,24 +246,32 @@ void lines_split(struct arena *a, const char *text, size_t len, lines_structural
                  struct lines *out)
 {
     memset(out, 0, sizeof *out);
-    /* pass 1: trimmed lines */
-    size_t rcap = 64, rn = 0;
-    struct line *raw = arena_alloc(a, rcap * sizeof *raw);
+    /* pass 1: trimmed lines, into one array sized by a first count (no
+     * doubling copies); a run of blank lines is kept as one, since only
+     * "there is a break here" matters downstream.  At most LINES_MAX. */
+    size_t count = 1;
+    for (const char *p = text, *end = text + len; (p = memchr(p, '\n', (size_t)(end - p))); p++)
+        count++;
+    if (count > LINES_MAX) {
+        out->truncated = true;
+        count = LINES_MAX;
+    }
+    size_t rn = 0;
+    struct line *raw = arena_alloc(a, (count + 1) * sizeof *raw);
     int no = 0;
-    for (size_t i = 0; i <= len;) {
+    for (size_t i = 0; i <= len && rn < count;) {
         const char *nl = i < len ? memchr(text + i, '\n', len - i) : NULL;
         size_t e = nl ? (size_t)(nl - text) : len;
         const char *s = text + i;
         size_t l = e - i;
         text_trim(&s, &l);
-        if (rn == rcap) {
-            raw = arena_grow(a, raw, rn, rcap * 2, sizeof *raw);
-            rcap *= 2;
+        no++;
+        if (l || rn == 0 || raw[rn - 1].len) {
+            raw[rn].s = s;
+            raw[rn].len = l;
+            raw[rn].no = no;
+            rn++;
         }
-        raw[rn].s = s;
-        raw[rn].len = l;
-        raw[rn].no = ++no;
-        rn++;
         if (!nl)
             break;
         i = e + 1;
@@ -269,8 +281,10 @@ void lines_split(struct arena *a, const char *text, size_t len, lines_structural
     for (size_t i = 0; i < rn; i++)
         furn[i] = raw[i].len && is_furniture(raw[i].s, raw[i].len);
     find_repeated_furniture(a, raw, rn, furn, structural);
-    /* pass 3: drop it; each page break becomes one marked blank line */
-    struct line *v = arena_alloc(a, (rn + 1) * sizeof *v);
+    /* pass 3: drop it; each page break becomes one marked blank line.  In
+     * place: a marked blank is only added after a dropped footer, so the
+     * write position never passes the read position. */
+    struct line *v = raw;
     unsigned char *brk = arena_alloc(a, rn + 1); /* 1: this blank line is a page break */
     size_t n = 0;
     bool in_break = false;

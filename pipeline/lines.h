@@ -29,7 +29,11 @@ struct lines {
     size_t dropped_furniture;
     size_t joined_wraps;
     size_t wrap_width;  /* detected hard-wrap width in characters, 0 = not wrapped */
+    bool truncated;     /* more than LINES_MAX lines: the rest was not read */
 };
+
+/* No minutes have this many lines; the cap bounds memory on hostile input. */
+#define LINES_MAX ((size_t)1 << 20)
 
 /* May cur be joined to prev when undoing a hard wrap?  Supplied by the
  * parser, which knows what is structure. */

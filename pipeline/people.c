@@ -113,6 +113,8 @@ static void trim_seg(struct seg *g)
 static size_t split(const char *text, size_t n, struct seg *out, size_t max)
 {
     size_t k = 0, b = 0;
+    size_t next_sep = 0; /* the next ',', ';' or line break at or after it is
+                            searched for: remembered, so " og " tests stay linear */
     bool ls = true;
     for (size_t i = 0; i <= n && k < max; i++) {
         bool cut = false, next_ls = false;
@@ -128,9 +130,12 @@ static size_t split(const char *text, size_t n, struct seg *out, size_t max)
             cut = true;
         } else if (text[i] == ' ' && i + 4 <= n && text[i + 1] == 'o' && text[i + 2] == 'g' && text[i + 3] == ' ') {
             /* " og " splits only when both sides are names. */
-            size_t e = i + 4;
-            while (e < n && text[e] != ',' && text[e] != '\n' && text[e] != ';')
-                e++;
+            if (next_sep < i + 4) {
+                next_sep = i + 4;
+                while (next_sep < n && text[next_sep] != ',' && text[next_sep] != '\n' && text[next_sep] != ';')
+                    next_sep++;
+            }
+            size_t e = next_sep;
             const char *r = text + i + 4;
             size_t rn = e - (i + 4);
             while (rn && (r[rn - 1] == '.' || r[rn - 1] == ' '))
@@ -200,7 +205,9 @@ static bool pure_org(const char *s, size_t n)
  * "(deltog fra punkt 3)"; and a trailing "- mødeleder". */
 static void take_notes(struct arena *a, struct person *p, struct seg *g)
 {
-    for (;;) {
+    /* a few notes at most ("(medformand) - mødeleder"); bounded so that a
+     * segment of a thousand parentheses stays linear */
+    for (int round = 0; round < 6; round++) {
         const char *s = g->s;
         size_t n = g->n;
         long at = n >= 10 && memmem(s, n, "deleder", 7) ? text_find_word_ci(s, n, "mødeleder") : -1;
@@ -328,12 +335,17 @@ bool people_same_name(const char *a, const char *b)
         return true;
     if (la <= 8 || lb <= 8 || (la > lb ? la - lb : lb - la) > 2)
         return false;
-    /* Spelling slips are forgiven in the rest of a name, not in the first
-     * name: "Pia Buus Pinstrup" is "Pia Buus Pindstrup", but "Per Hansen"
-     * is not "Pia Hansen". */
+    /* Spelling slips are forgiven inside a surname, not in the first name
+     * or at the surname's start: "Pia Buus Pinstrup" is "Pia Buus
+     * Pindstrup", but "Per Hansen" is not "Pia Hansen" and "Jens Hansen"
+     * is not "Jens Jensen".  One slip; two in a long name. */
     const char *sa = strchr(fa, ' '), *sb = strchr(fb, ' ');
     if (!sa || !sb || sa - fa != sb - fb || memcmp(fa, fb, (size_t)(sa - fa)) != 0)
         return false;
+    const char *surname_a = strrchr(fa, ' ') + 1, *surname_b = strrchr(fb, ' ') + 1;
+    if (surname_a[0] != surname_b[0])
+        return false;
+    unsigned budget = la >= 16 && lb >= 16 ? 2 : 1;
     /* Levenshtein with two rows; names are short. */
     unsigned prev[96], cur[96];
     for (size_t j = 0; j <= lb; j++)
@@ -351,9 +363,9 @@ bool people_same_name(const char *a, const char *b)
             if (d < best)
                 best = d;
         }
-        if (best > 2)
+        if (best > budget)
             return false;
         memcpy(prev, cur, (lb + 1) * sizeof *cur);
     }
-    return prev[lb] <= 2;
+    return prev[lb] <= budget;
 }

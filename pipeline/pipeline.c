@@ -53,6 +53,8 @@ static enum stage_result stage_parse(struct md_doc *doc, struct stage_ctx *c)
 {
     struct lines L;
     lines_split(doc->arena, doc->text, doc->text_len, engine_is_structural, &L);
+    if (L.truncated)
+        model_add_issue(doc, "error", "too_many_lines", -1, -1, "more than %zu lines", (size_t)LINES_MAX);
     const struct layout *lay = NULL;
     if (c->opts && c->opts->layout)
         lay = layout_by_name(c->opts->layout);

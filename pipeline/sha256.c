@@ -12,6 +12,7 @@
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <cpuid.h>
+#include <pthread.h>
 #include <immintrin.h>
 #define HAVE_SHANI_CODE 1
 #endif
@@ -106,16 +107,21 @@ __attribute__((target("sha,sse4.1"))) static void blocks_shani(uint32_t h[8], co
     _mm_storeu_si128((__m128i *)&h[4], state1);
 }
 
+static bool shani;
+static pthread_once_t shani_once = PTHREAD_ONCE_INIT;
+
+static void detect_shani(void)
+{
+    unsigned a, b, c, d;
+    bool sha = __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29));
+    bool sse41 = __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 19)) && (c & (1u << 9));
+    shani = sha && sse41;
+}
+
 static bool have_shani(void)
 {
-    static int cached = -1;
-    if (cached < 0) {
-        unsigned a, b, c, d;
-        bool sha = __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29));
-        bool sse41 = __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 19)) && (c & (1u << 9));
-        cached = sha && sse41; /* benign race: every thread computes the same */
-    }
-    return cached == 1;
+    pthread_once(&shani_once, detect_shani);
+    return shani;
 }
 #endif
 

@@ -6,6 +6,7 @@
  *    no_date          no meeting date found
  *    no_items         no agenda items found
  *    too_many_items   more items than any real meeting has
+ *    too_many_lines   more lines than any real minutes have (pipeline.c)
  *  warning (loaded, with a doubt)
  *    decode_repaired  undecodable bytes replaced, NULs dropped, UTF-16 cut
  *    toc_mismatch     table of contents and items disagree

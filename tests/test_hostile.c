@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <jansson.h>
 
+#include "lines.h"
 #include "model.h"
 #include "pipeline.h"
 #include "validate.h"
@@ -267,4 +268,37 @@ Test(hostile, fuzzer_regressions)
     }
     closedir(d);
     cr_expect(count > 0);
+}
+
+/* Different people with similar names stay different; only an absentee
+ * with no exact match may match a listed participant by spelling. */
+Test(hostile, similar_names_are_different_people)
+{
+    const char *t = "REFERAT Udvalg d. 01-02-2024\n\nDeltagere:\nJens Hansen, borgmester, Vejle Kommune\n"
+                    "Jens Jensen, direktør, Region Sjælland\nAnne Holm, direktør\nAnne Helm, direktør\n"
+                    "Pia Buus Pinstrup, formand\n\nAfbud:\nJens Jensen\nPia Buus Pindstrup\n\n"
+                    "Punkt 1: Godkendelse\n\nBeslutning\n\nGodkendt.\n";
+    enum stage_result r;
+    struct md_doc *d = run(t, strlen(t), &r);
+    cr_assert_eq(d->nparticipants, 5);
+    for (size_t i = 0; i < d->nparticipants; i++) {
+        const struct md_participant *p = &d->participants[i];
+        bool absent = !strcmp(p->name, "Jens Jensen") || !strcmp(p->name, "Pia Buus Pinstrup");
+        cr_expect_eq(p->present, !absent, "%s present=%d", p->name, p->present);
+    }
+    model_destroy(d);
+}
+
+Test(hostile, more_lines_than_minutes_have)
+{
+    size_t n = (LINES_MAX + 10) * 2;
+    char *b = xmalloc(n);
+    for (size_t i = 0; i < n; i += 2)
+        b[i] = 'a', b[i + 1] = '\n';
+    enum stage_result r;
+    struct md_doc *d = run(b, n, &r);
+    cr_expect_eq(r, STAGE_REJECT);
+    cr_expect(has_issue(d, "error", "too_many_lines"));
+    model_destroy(d);
+    free(b);
 }

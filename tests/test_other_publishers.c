@@ -91,3 +91,16 @@ Test(other_publishers, inline_labels_and_ad_items)
     cr_expect(!d->participants[4].present);
     model_destroy(d);
 }
+
+/* A numbered list inside an item ("1. … 2. … 3. Sagen sendes videre")
+ * must not take the place of the next item ("3. Eventuelt"). */
+Test(other_publishers, list_in_recommendation_is_not_items)
+{
+    struct md_doc *d = parse_file("recommendation-list.txt");
+    cr_assert_eq(d->nitems, 3);
+    cr_expect_str_eq(d->items[1].title, "Budget 2024");
+    cr_expect_str_eq(d->items[1].decision_text, "Godkendt.");
+    cr_expect_str_eq(d->items[2].title, "Eventuelt");
+    cr_expect_str_eq(d->items[2].decision_text, "Intet.");
+    model_destroy(d);
+}

@@ -1,0 +1,76 @@
+/*
+ * engine_internal: the parse state the structural parser's parts share.
+ *
+ * engine.c drives; toc.c finds the table of contents, chain.c the items,
+ * header.c the meeting's facts, roll.c who took part, item.c each item's
+ * sections.  Not part of the pipeline's interface.
+ */
+#ifndef MINUTESD_ENGINE_INTERNAL_H
+#define MINUTESD_ENGINE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "classify.h"
+#include "engine.h"
+#include "lines.h"
+#include "model.h"
+#include "util.h"
+
+#define MAX_PEOPLE_BLOCK 256
+/* Caps on what one document can make us keep: far above any real meeting,
+ * low enough that the fuzzy matching they feed stays cheap. */
+#define MAX_PARTICIPANTS 1000
+#define MAX_ITEM_AMOUNTS 500
+#define MAX_ITEM_ATTACHMENTS 500
+#define MAX_ITEM_ABSENT 500
+#define MAX_PEOPLE_TOTAL 5000 /* people read from all lists of a document */
+
+struct toc_entry {
+    const char *title;
+    size_t len;
+    size_t len_nodur; /* without a trailing " - 5 min", computed once */
+};
+
+struct eng {
+    struct md_doc *doc;
+    const struct lines *L;
+    const struct engine_opts *opts;
+    struct toc_entry *toc;
+    size_t ntoc;
+    size_t toc_first, toc_last; /* line range of the TOC, or toc_first > toc_last */
+    size_t *heads;              /* chosen heading lines */
+    struct heading_cand *hc;            /* their candidates */
+    size_t nheads;
+    struct buf tmp;
+    struct arena *scratch;      /* for throw-away parses */
+    unsigned char *plain;       /* per line: 1 = prose, no classifier can match */
+};
+
+static inline const struct line *LN(const struct eng *e, size_t i)
+{
+    return &e->L->v[i];
+}
+
+static inline bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* toc.c */
+void toc_find(struct eng *e);
+bool toc_contains(struct eng *e, size_t i);
+bool toc_matches(const char *a, size_t an, const char *b, size_t bn);
+/* chain.c: fills e->heads / e->hc / e->nheads */
+void chain_find_items(struct eng *e);
+/* header.c */
+void header_parse(struct eng *e, size_t end);
+void header_find_chair(struct eng *e);
+/* roll.c */
+void roll_parse(struct eng *e);
+/* item.c: item k of e->heads */
+void item_parse(struct eng *e, size_t k);
+/* engine.c */
+char *engine_dup_trim(struct md_doc *doc, const char *s, size_t n, const char *punct);
+
+#endif

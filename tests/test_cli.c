@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "testutil.h"
 #include "util.h"
 
 static char tmpdir[256];
@@ -29,16 +30,8 @@ static void teardown(void)
 
 static char *read_all(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f);
-    struct buf b;
-    buf_init(&b, 0);
-    char chunk[65536];
     size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_append(&b, chunk, n);
-    fclose(f);
-    return buf_steal(&b, NULL);
+    return (char *)test_read_file(path, &n);
 }
 
 /* Runs "minutesd ARGS", returns the exit status; stdout/stderr captured. */

@@ -119,10 +119,35 @@ static pthread_once_t gaz_once = PTHREAD_ONCE_INIT;
 /* First bytes of the few entries written in lower case ("nordjyske"): a
  * lower-case word is looked up only when it starts with one of them. */
 static bool lower_first[256];
-/* Folded first two bytes of every entry's first word: a capitalised word
- * whose first two letters start no name is skipped without folding and
- * hashing it ("Det", "Der", "Indstillingen" …). */
-static unsigned char pair_ok[65536 / 8];
+/* Folded first three bytes of every entry's first word, hashed into a bit
+ * set: a capitalised word whose start begins no name is skipped without
+ * folding and hashing it ("Det", "Der", "Indstillingen" …). */
+static unsigned char tri_ok[65536 / 8];
+
+static unsigned tri_key(unsigned char a, unsigned char b, unsigned char c)
+{
+    uint32_t x = (uint32_t)a << 16 | (uint32_t)b << 8 | c;
+    return (x * 2654435761u) >> 16;
+}
+
+/* The folded first three bytes of a word at t[p] (0 past its end). */
+static unsigned tri_at(const unsigned char *t, size_t len, size_t p)
+{
+    unsigned char a = t[p], b = p + 1 < len ? t[p + 1] : 0, c = p + 2 < len ? t[p + 2] : 0;
+    if (a >= 'A' && a <= 'Z')
+        a = (unsigned char)(a + 32);
+    if (a == 0xC3 ? (b >= 0x80 && b <= 0x9E && b != 0x97) : (b >= 'A' && b <= 'Z'))
+        b = (unsigned char)(b + 32);
+    if (b == 0xC3 ? false : (c >= 'A' && c <= 'Z'))
+        c = (unsigned char)(c + 32);
+    else if (b == 0xC3 && c >= 0x80 && c <= 0x9E && c != 0x97)
+        c = (unsigned char)(c + 32);
+    if (!(b >= 0x80 || (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9')))
+        b = c = 0; /* one-letter word */
+    else if (!(c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+        c = 0;     /* two-letter word */
+    return tri_key(a, b, c);
+}
 
 /* ---- UTF-8 and letters ------------------------------------------------ */
 
@@ -660,11 +685,9 @@ void gazetteer_scan(const char *text, size_t len, double weight, struct gaz_evid
             p = skip_word(t, len, p);
             continue;
         }
-        if (p + 1 < len && t[p] < 0xC4) {
-            char two[2];
-            text_first2((const char *)t + p, 2, two);
-            unsigned pair = (unsigned)(unsigned char)two[0] << 8 | (unsigned char)two[1];
-            if (!(pair_ok[pair >> 3] & (1u << (pair & 7)))) {
+        if (t[p] < 0xC4) {
+            unsigned k3 = tri_at(t, len, p);
+            if (!(tri_ok[k3 >> 3] & (1u << (k3 & 7)))) {
                 p = skip_word(t, len, p);
                 prev_alnum = true;
                 continue;
@@ -1069,8 +1092,9 @@ static int add_entry(const char *name, enum gaz_kind kind, enum gaz_region regio
     if (e.ntok == 0 || strlen(e.tok[0]) >= GAZ_MAXWORD)
         goto out;
     {
-        unsigned pair = (unsigned)(unsigned char)e.tok[0][0] << 8 | (unsigned char)e.tok[0][1];
-        pair_ok[pair >> 3] |= (unsigned char)(1u << (pair & 7));
+        const unsigned char *w = (const unsigned char *)e.tok[0];
+        unsigned k = tri_key(w[0], w[1], w[1] ? w[2] : 0);
+        tri_ok[k >> 3] |= (unsigned char)(1u << (k & 7));
     }
     e.kind = kind;
     e.region = region;

@@ -233,12 +233,13 @@ static void find_repeated_furniture(struct arena *a, const struct line *raw, siz
         bool title = first < n && raw[first].len == raw[i].len && raw[i].len <= 120 &&
                      memcmp(raw[first].s, raw[i].s, raw[i].len) == 0;
         char d[11];
+        if (!title && !dates_find(raw[i].s, raw[i].len, d, NULL))
+            continue;
         /* a heading that repeats with a date ("Beslutning i … den
          * 26-04-2024") is structure, not a running header */
         if (!title && structural && structural("", 0, raw[i].s, raw[i].len) == LINES_NEVER)
             continue;
-        if (title || dates_find(raw[i].s, raw[i].len, d, NULL))
-            furn[i] = 1;
+        furn[i] = 1;
     }
 }
 

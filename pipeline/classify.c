@@ -102,7 +102,8 @@ void classify_toc_title(const char *s, size_t n, const char **t, size_t *tn)
  * words that introduce an item number; returns their length or 0.  They
  * must be capitalised - at a line start in lower case they are prose. */
 static const char *const punkt_words[] = {"punkt ", "pkt. ", "pkt ", "dagsordenspunkt ", "dagsordenpunkt ",
-                                          "sag nr. ", "sagsnr. ", "ad punkt ", "ad pkt. ", "ad. ", "ad ", NULL};
+                                          "sag nr. ", "sagsnr. ", "sag ", "ad punkt ", "ad pkt. ", "ad. ", "ad ",
+                                          NULL};
 
 static size_t punkt_prefix(const char *s, size_t n)
 {

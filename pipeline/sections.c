@@ -84,6 +84,9 @@ static bool qualifier_ok(const char *s, size_t n)
         return true;
     if (q[0] == ':' || q[0] == '-')
         return qn <= 2 || text_count_words_upto(q, qn, 10) <= 10;
+    /* "Beslutning/Referat", "Indstilling/Forslag": two names for one section */
+    if (q[0] == '/')
+        return text_count_words_upto(q, qn, 3) <= 3 && q[qn - 1] != '.';
     static const char *const preps[] = {"i ", "for ", "den ", "fra ", "på ", "af ", "om "};
     for (size_t k = 0; k < sizeof preps / sizeof *preps; k++)
         if (text_prefix_ci(q, qn, preps[k]))
@@ -148,6 +151,15 @@ bool sections_match(const char *s, size_t n, struct section_match *m)
                     return true;
                 }
             }
+        }
+        /* "Indstilling/Forslag", "Beslutning/Referat" (with or without a
+         * colon): two names for one section, any form */
+        if (headings[k].form != SENTENCE && rn > 1 && rest[0] == '/') {
+            size_t qn = rn;
+            while (qn > 0 && (rest[qn - 1] == ':' || rest[qn - 1] == ' '))
+                qn--;
+            if (qualifier_ok(rest, qn))
+                return true;
         }
         switch (headings[k].form) {
         case WHOLE:

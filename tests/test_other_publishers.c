@@ -104,3 +104,17 @@ Test(other_publishers, list_in_recommendation_is_not_items)
     cr_expect_str_eq(d->items[2].decision_text, "Intet.");
     model_destroy(d);
 }
+
+/* "Sag 1:" items and two-name headings ("Beslutning/Referat:"). */
+Test(other_publishers, sag_items_and_slash_headings)
+{
+    struct md_doc *d = parse_file("slash-headings.txt");
+    cr_expect_str_eq(d->meeting.region, "Region Midtjylland");
+    cr_expect_str_eq(d->meeting.start, "09:00");
+    cr_expect_str_eq(d->meeting.end, "11:00");
+    cr_assert_eq(d->nitems, 2);
+    cr_expect_str_eq(d->items[0].decision_text, "Godkendt.");
+    cr_expect_str_eq(d->items[1].recommendation, "at status tages til efterretning.");
+    cr_expect_str_eq(d->items[1].outcome, "noted");
+    model_destroy(d);
+}

@@ -226,6 +226,21 @@ static const char *kind_of_title(const char *t, size_t n)
     return NULL;
 }
 
+static enum md_tri public_line(const char *s, size_t n)
+{
+    static const char *const open[] = {"åbent punkt", "åben sag", "åbent", "åben", NULL};
+    static const char *const closed[] = {"lukket punkt", "lukket sag", "lukket", "fortroligt punkt", NULL};
+    if (n > 20)
+        return MD_UNKNOWN;
+    for (size_t k = 0; open[k]; k++)
+        if (text_eq_ci(s, n, open[k]))
+            return MD_TRUE;
+    for (size_t k = 0; closed[k]; k++)
+        if (text_eq_ci(s, n, closed[k]))
+            return MD_FALSE;
+    return MD_UNKNOWN;
+}
+
 static bool is_structure_line(struct eng *e, size_t i)
 {
     if (e->plain[i])
@@ -261,6 +276,16 @@ void item_parse(struct eng *e, size_t k)
     size_t tn = hc->title_len;
     buf_reset(&e->tmp);
     buf_append(&e->tmp, t, tn);
+    /* "Punkt 1" alone: the title is the next line (unless that is
+     * structure) */
+    while (tn == 0 && from < to && !LN(e, from)->len)
+        from++;
+    if (tn == 0 && from < to && !is_structure_line(e, from) && LN(e, from)->len < 300) {
+        t = LN(e, from)->s;
+        tn = LN(e, from)->len;
+        buf_append(&e->tmp, t, tn);
+        from++;
+    }
     if (from < to && LN(e, from)->len) {
         const struct line *nx = LN(e, from);
         bool structure = is_structure_line(e, from);
@@ -353,6 +378,13 @@ void item_parse(struct eng *e, size_t k)
         if (!seen_section && nonblank <= 3 && classify_case_ref(s, n)) {
             if (!it->case_ref)
                 it->case_ref = model_strndup(doc, s, n);
+            continue;
+        }
+        /* "Åbent punkt" / "Lukket sag" on a line of its own */
+        enum md_tri pub = public_line(s, n);
+        if (pub != MD_UNKNOWN) {
+            if (it->is_public == MD_UNKNOWN)
+                it->is_public = pub;
             continue;
         }
         if ((d = classify_duration_line(s, n)) >= 0) {

@@ -118,3 +118,17 @@ Test(other_publishers, sag_items_and_slash_headings)
     cr_expect_str_eq(d->items[1].outcome, "noted");
     model_destroy(d);
 }
+
+/* "Punkt 1" alone with the title on the next line; "Åbent punkt" /
+ * "Lukket punkt" as lines of their own. */
+Test(other_publishers, title_on_next_line_and_public_lines)
+{
+    struct md_doc *d = parse_file("title-on-next-line.txt");
+    cr_assert_eq(d->nitems, 2);
+    cr_expect_str_eq(d->items[0].title, "Godkendelse af dagsorden");
+    cr_expect_eq(d->items[0].is_public, MD_TRUE);
+    cr_expect_str_eq(d->items[1].title, "Personalesag");
+    cr_expect_eq(d->items[1].is_public, MD_FALSE);
+    cr_expect_eq(d->nissues, 0, "no missing_title warnings");
+    model_destroy(d);
+}

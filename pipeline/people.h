@@ -39,9 +39,11 @@ size_t people_parse(struct arena *a, const char *text, size_t n, struct person *
  * NULL when none. */
 const char *people_group_of(const char *s, size_t n);
 
-/* Edit distance-based name match: equal after case folding, or the same
- * first name and at most 2 edits apart for names longer than 8 bytes
- * ("Pia Buus Pindstrup"/"Pia Buus Pinstrup"). */
+/* Name match: equal after case folding, or - for names longer than 8
+ * bytes - the same first name and surname initial and one edit apart (two
+ * when both are 16 bytes or longer): "Pia Buus Pindstrup" is "Pia Buus
+ * Pinstrup"; "Jens Hansen" is not "Jens Jensen".  The roll call uses it
+ * only to match an absentee with no exact match. */
 bool people_same_name(const char *a, const char *b);
 
 #endif

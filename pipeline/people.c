@@ -302,7 +302,7 @@ size_t people_parse(struct arena *a, const char *text, size_t n, struct person *
 
 /* ---- fuzzy names ---------------------------------------------------------- */
 
-static size_t fold_compact(const char *s, char *out, size_t max)
+size_t people_fold(const char *s, char *out, size_t max)
 {
     size_t n = strlen(s), o = 0;
     bool space = false;
@@ -330,7 +330,7 @@ bool people_same_name(const char *a, const char *b)
     if (ia[0] != ib[0])
         return false;
     char fa[96], fb[96];
-    size_t la = fold_compact(a, fa, sizeof fa), lb = fold_compact(b, fb, sizeof fb);
+    size_t la = people_fold(a, fa, sizeof fa), lb = people_fold(b, fb, sizeof fb);
     if (la == lb && memcmp(fa, fb, la) == 0)
         return true;
     if (la <= 8 || lb <= 8 || (la > lb ? la - lb : lb - la) > 2)

@@ -39,6 +39,10 @@ size_t people_parse(struct arena *a, const char *text, size_t n, struct person *
  * NULL when none. */
 const char *people_group_of(const char *s, size_t n);
 
+/* A name folded for comparison: lower case, runs of blanks as one space,
+ * no blanks at the ends; at most max - 2 bytes of it.  Returns its length. */
+size_t people_fold(const char *s, char *out, size_t max);
+
 /* Name match: equal after case folding, or - for names longer than 8
  * bytes - the same first name and surname initial and one edit apart (two
  * when both are 16 bytes or longer): "Pia Buus Pindstrup" is "Pia Buus

@@ -111,21 +111,9 @@ struct roll {
 
 static char *fold_name(struct arena *a, const char *name)
 {
-    size_t n = strlen(name), o = 0;
-    char *f = arena_alloc(a, n + 1);
-    bool space = false;
-    for (size_t i = 0; i < n; i++) {
-        if (name[i] == ' ' || name[i] == '\t') {
-            space = o > 0;
-            continue;
-        }
-        if (space)
-            f[o++] = ' ';
-        space = false;
-        f[o++] = name[i];
-    }
-    text_fold(f, f, o);
-    f[o] = '\0';
+    size_t n = strlen(name);
+    char *f = arena_alloc(a, n + 2);
+    people_fold(name, f, n + 2);
     return f;
 }
 

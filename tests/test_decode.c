@@ -10,6 +10,8 @@
  */
 #include <criterion/criterion.h>
 
+#include "testutil.h"
+
 #include <errno.h>
 #include <iconv.h>
 #include <stdint.h>
@@ -355,11 +357,7 @@ Test(decode_empty, bom_or_whitespace_only)
 Test(decode_binary, random_bytes_with_nuls)
 {
     unsigned char buf[16384];
-    uint32_t x = 12345;
-    for (size_t i = 0; i < sizeof buf; i++) {
-        x = x * 1103515245u + 12345u;
-        buf[i] = (unsigned char)(x >> 16);
-    }
+    test_random_bytes(buf, sizeof buf, 12345);
     buf[100] = 0;
     buf[2000] = 0;
     cr_assert_eq(expect_error(buf, sizeof buf, 0), DECODE_EBINARY);

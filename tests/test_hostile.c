@@ -59,11 +59,7 @@ Test(hostile, empty_file)
 Test(hostile, binary_data)
 {
     unsigned char b[65536];
-    unsigned x = 12345;
-    for (size_t i = 0; i < sizeof b; i++) {
-        x = x * 1103515245u + 12345u;
-        b[i] = (unsigned char)(x >> 16);
-    }
+    test_random_bytes(b, sizeof b, 12345);
     memcpy(b, "\x89PNG\r\n\x1a\n", 8);
     enum stage_result r;
     struct md_doc *doc = run(b, sizeof b, &r);

@@ -14,22 +14,11 @@
 #include <string.h>
 
 #include "lines.h"
+#include "testutil.h"
 #include "util.h"
 
-static struct arena *arena;
 
-static void setup(void)
-{
-    arena = arena_create();
-}
-
-static void teardown(void)
-{
-    arena_destroy(arena);
-    arena = NULL;
-}
-
-TestSuite(lines, .init = setup, .fini = teardown);
+TestSuite(lines, .init = test_arena_setup, .fini = test_arena_teardown);
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -73,7 +62,7 @@ static enum lines_join all_tight(const char *prev, size_t prev_len, const char *
 static struct lines split_with(const char *text, lines_structural_fn fn)
 {
     struct lines L;
-    lines_split(arena, text, strlen(text), fn, &L);
+    lines_split(test_arena, text, strlen(text), fn, &L);
     return L;
 }
 

@@ -6,27 +6,16 @@
 #include <string.h>
 
 #include "people.h"
+#include "testutil.h"
 #include "util.h"
 
 #define MAXP 32
 
-static struct arena *arena;
-
-static void setup(void)
-{
-    arena = arena_create();
-}
-
-static void teardown(void)
-{
-    arena_destroy(arena);
-    arena = NULL;
-}
 
 static size_t parse(const char *text, struct person *out)
 {
     memset(out, 0, MAXP * sizeof *out);
-    return people_parse(arena, text, strlen(text), out, MAXP);
+    return people_parse(test_arena, text, strlen(text), out, MAXP);
 }
 
 /* NULL-safe string comparison with a readable message. */
@@ -45,7 +34,7 @@ static bool is_name(const char *s)
     return people_is_name(s, strlen(s));
 }
 
-TestSuite(people, .init = setup, .fini = teardown);
+TestSuite(people, .init = test_arena_setup, .fini = test_arena_teardown);
 
 Test(people, running_list)
 {
@@ -155,7 +144,7 @@ Test(people, max_is_respected)
     struct person p[MAXP];
     memset(p, 0, sizeof p);
     const char *s = "Bo Libergren, Mette Bossen Linnet, Johannes Lundsfryd, Birgitte Ries Møller";
-    size_t n = people_parse(arena, s, strlen(s), p, 2);
+    size_t n = people_parse(test_arena, s, strlen(s), p, 2);
     cr_assert_eq(n, 2);
     expect_field("name 1", p[1].name, "Mette Bossen Linnet");
     cr_assert_null(p[2].name, "wrote past max");

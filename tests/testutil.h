@@ -34,4 +34,28 @@ static inline unsigned char *test_data_file(const char *rel, size_t *len)
     return test_read_file(path, len);
 }
 
+/* Reproducible pseudo-random bytes (an LCG: the same bytes on every run). */
+static inline void test_random_bytes(unsigned char *b, size_t n, unsigned seed)
+{
+    for (size_t i = 0; i < n; i++) {
+        seed = seed * 1103515245u + 12345u;
+        b[i] = (unsigned char)(seed >> 16);
+    }
+}
+
+/* An arena per test, for suites whose cases parse into one:
+ * TestSuite(x, .init = test_arena_setup, .fini = test_arena_teardown). */
+static struct arena *test_arena;
+
+static inline void test_arena_setup(void)
+{
+    test_arena = arena_create();
+}
+
+static inline void test_arena_teardown(void)
+{
+    arena_destroy(test_arena);
+    test_arena = NULL;
+}
+
 #endif

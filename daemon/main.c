@@ -3,58 +3,46 @@
  *
  *   minutesd parse [--compact | --summary] [--layout NAME] FILE…
  *                                       print the model as JSON (or one line)
+ *   minutesd migrate                    apply pending schema migrations
+ *   minutesd ingest FILE|DIR…           parse and load into PostgreSQL
+ *   minutesd listen [--since ID]        print change events as JSON lines
+ *   minutesd reparse [--failed | --all] re-run the current parser over stored text
+ *   minutesd psql [-- ARGS]             psql on minutesd's database (starting it if private)
  *   minutesd version
+ *
+ * The database commands share --config FILE, --db CONNINFO and
+ * --state-dir DIR (session.h); with none of them and no PG* environment
+ * they use the private cluster under ./var.
  *
  * `parse` is the pipeline with nothing around it: what the daemon would load
  * is exactly what it prints.  It prints the model even for a document it
  * rejects (with the issues that say why) and then exits 1, so a person can
  * see what was understood; errors go to stderr as one line naming the file.
  */
+#include "commands.h"
+#include "db.h"
+#include "migrate.h"
 #include "model.h"
 #include "pipeline.h"
 #include "readfile.h"
+#include "session.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { EXIT_REJECTED = 1, EXIT_USAGE = 2 };
-
 static void usage(FILE *f)
 {
     fputs("usage: minutesd parse [--compact | --summary] [--layout NAME] FILE...\n"
-          "       minutesd version\n",
+          "       minutesd migrate [DBOPTS]\n"
+          "       minutesd ingest [DBOPTS] [--batch N] FILE|DIR...\n"
+          "       minutesd listen [DBOPTS] [--since ID] [--count N]\n"
+          "       minutesd reparse [DBOPTS] [--failed | --all]\n"
+          "       minutesd psql [DBOPTS] [-- PSQL-ARGS...]\n"
+          "       minutesd version\n"
+          "DBOPTS: [--config FILE] [--db CONNINFO] [--state-dir DIR]\n",
           f);
-}
-
-static char *file_uri(const char *path)
-{
-    char *abs = realpath(path, NULL);
-    const char *p = abs ? abs : path;
-    size_t n = strlen(p);
-    char *uri = malloc(n * 3 + 8);
-    if (!uri) {
-        free(abs);
-        return NULL;
-    }
-    strcpy(uri, "file://");
-    char *o = uri + 7;
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *s = (const unsigned char *)p; *s; s++) {
-        /* RFC 3986 unreserved and '/' pass; the rest is percent-encoded */
-        if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-            strchr("/-._~", *s)) {
-            *o++ = (char)*s;
-        } else {
-            *o++ = '%';
-            *o++ = hex[*s >> 4];
-            *o++ = hex[*s & 15];
-        }
-    }
-    *o = '\0';
-    free(abs);
-    return uri;
 }
 
 /* One line a person can read: what minutesd understood of a document. */
@@ -150,6 +138,30 @@ static int cmd_parse(int argc, char **argv)
     return status;
 }
 
+int migrate_main(int argc, char **argv)
+{
+    struct session_opts so = {0};
+    char err[1024];
+    struct session *s;
+
+    argc = session_parse_args(argc, argv, &so, err, sizeof err);
+    if (argc != 0) {
+        if (argc < 0)
+            fprintf(stderr, "minutesd: %s\n", err);
+        fputs("usage: minutesd migrate [--config FILE] [--db CONNINFO] [--state-dir DIR]\n", stderr);
+        return EXIT_USAGE;
+    }
+    /* opening a session applies what is missing and says so */
+    s = session_open(&so, err, sizeof err);
+    if (!s) {
+        fprintf(stderr, "minutesd: %s\n", err);
+        return EXIT_USAGE;
+    }
+    printf("minutesd: schema is at %s\n", migrate_latest());
+    session_close(s);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -159,6 +171,16 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "parse") == 0)
         return cmd_parse(argc - 2, argv + 2);
+    if (strcmp(cmd, "migrate") == 0)
+        return migrate_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "ingest") == 0)
+        return ingest_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "listen") == 0)
+        return listen_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "psql") == 0)
+        return psql_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "reparse") == 0)
+        return reparse_main(argc - 2, argv + 2);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("minutesd %s\n", MINUTESD_VERSION);
         return 0;

@@ -1,0 +1,134 @@
+/*
+ * testdb: helpers for the tests that run against the real PostgreSQL the
+ * pg fixture starts (tests/pg-cluster; libpq's PG* environment points at
+ * it).  Every test gets a database of its own, so tests run in parallel
+ * and leave nothing behind; the binary under test is the real minutesd.
+ */
+#ifndef MINUTESD_TESTDB_H
+#define MINUTESD_TESTDB_H
+
+#include <criterion/criterion.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+static char tdb_name[64];
+static char tdb_conninfo[128];
+static char tdb_dir[256];
+static PGconn *tdb;   /* superuser connection to the test's database */
+
+static inline PGconn *tdb_connect_to(const char *dbname)
+{
+    const char *keys[] = {"dbname", NULL};
+    const char *vals[] = {dbname, NULL};
+    PGconn *c = PQconnectdbParams(keys, vals, 0);
+    cr_assert(PQstatus(c) == CONNECTION_OK, "cannot connect to %s: %s", dbname, PQerrorMessage(c));
+    return c;
+}
+
+static inline void tdb_exec_on(PGconn *c, const char *sql)
+{
+    PGresult *r = PQexec(c, sql);
+    cr_assert(PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s", sql,
+              PQerrorMessage(c));
+    PQclear(r);
+}
+
+static inline void tdb_setup(void)
+{
+    static int counter;
+    /* a name we make ourselves: identifiers cannot be parameters */
+    snprintf(tdb_name, sizeof tdb_name, "minutesd_t%d_%d", (int)getpid(), ++counter);
+    snprintf(tdb_conninfo, sizeof tdb_conninfo, "dbname=%s", tdb_name);
+    PGconn *admin = tdb_connect_to("postgres");
+    char sql[128];
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s", tdb_name);
+    tdb_exec_on(admin, sql);
+    PQfinish(admin);
+    tdb = tdb_connect_to(tdb_name);
+    snprintf(tdb_dir, sizeof tdb_dir, "/tmp/minutesd-dbtest-XXXXXX");
+    cr_assert_not_null(mkdtemp(tdb_dir));
+}
+
+static inline void tdb_teardown(void)
+{
+    char sql[160], cmd[320];
+    if (tdb)
+        PQfinish(tdb);
+    tdb = NULL;
+    PGconn *admin = tdb_connect_to("postgres");
+    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", tdb_name);
+    tdb_exec_on(admin, sql);
+    PQfinish(admin);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tdb_dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+static inline void tdb_exec(const char *sql)
+{
+    tdb_exec_on(tdb, sql);
+}
+
+/* The first cell of sql's answer as a number (-1 for NULL). */
+static inline long long tdb_int(const char *sql)
+{
+    PGresult *r = PQexec(tdb, sql);
+    cr_assert(PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) >= 1, "%s: %s", sql, PQerrorMessage(tdb));
+    long long v = PQgetisnull(r, 0, 0) ? -1 : atoll(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return v;
+}
+
+/* The first cell as a string (new; free()), NULL for SQL NULL. */
+static inline char *tdb_str(const char *sql)
+{
+    PGresult *r = PQexec(tdb, sql);
+    cr_assert(PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) >= 1, "%s: %s", sql, PQerrorMessage(tdb));
+    char *v = PQgetisnull(r, 0, 0) ? NULL : strdup(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return v;
+}
+
+/* Runs "minutesd CMD --db <test db> ARGS" through the shell; returns the
+ * exit status, with stdout and stderr (new; free()) when asked for. */
+static inline int tdb_run(const char *cmd, const char *args, char **out, char **err)
+{
+    char line[4096], o[300], e[300];
+    size_t n;
+    snprintf(o, sizeof o, "%s/stdout.%d", tdb_dir, (int)getpid());
+    snprintf(e, sizeof e, "%s/stderr.%d", tdb_dir, (int)getpid());
+    snprintf(line, sizeof line, "'%s' %s --db '%s' %s >'%s' 2>'%s'", MINUTESD_BIN, cmd, tdb_conninfo, args, o, e);
+    int st = system(line);
+    cr_assert(WIFEXITED(st), "minutesd did not exit normally: %s", line);
+    char *so = (char *)test_read_file(o, &n);
+    char *se = (char *)test_read_file(e, &n);
+    if (out)
+        *out = so;
+    else
+        free(so);
+    if (err)
+        *err = se;
+    else
+        free(se);
+    return WEXITSTATUS(st);
+}
+
+/* Writes a file into the test's directory; returns its path (static buffer
+ * per call site is the caller's business: this one is new, free()). */
+static inline char *tdb_write(const char *name, const void *data, size_t n)
+{
+    char *path = malloc(strlen(tdb_dir) + strlen(name) + 2);
+    sprintf(path, "%s/%s", tdb_dir, name);
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f, "cannot write %s", path);
+    cr_assert_eq(fwrite(data, 1, n, f), n);
+    cr_assert_eq(fclose(f), 0);
+    return path;
+}
+
+#endif

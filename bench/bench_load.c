@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -244,7 +245,8 @@ int main(int argc, char **argv)
         PQclear(must(admin, PQexec(admin, sql), "create database"));
         snprintf(conninfo, sizeof conninfo, "dbname=%s", dbname);
     } else {
-        if (!mkdtemp(state)) {
+        /* 0755: as root, the cluster runs as another user that must enter it */
+        if (!mkdtemp(state) || chmod(state, 0755) < 0) {
             perror("bench_load: mkdtemp");
             return 1;
         }

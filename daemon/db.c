@@ -88,13 +88,39 @@ PGresult *db_query(PGconn *c, const char *sql, int nparams, const char *const *p
     return r;
 }
 
+int db_session_setup(PGconn *c, char *err, size_t errlen)
+{
+    char why[512];
+    PGresult *r;
+
+    if (db_command(c, "SET TimeZone = 'UTC'", why, sizeof why) < 0) {
+        snprintf(err, errlen, "could not set the time zone: %s", why);
+        return -1;
+    }
+    r = db_query(c, "SELECT pg_has_role(current_user, 'minutes_loader', 'MEMBER') "
+                    "FROM pg_roles WHERE rolname = 'minutes_loader'",
+                 0, NULL, why, sizeof why);
+    if (!r) {
+        snprintf(err, errlen, "could not check the database role: %s", why);
+        return -1;
+    }
+    bool member = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    PQclear(r);
+    if (member && db_command(c, "SET ROLE minutes_loader", why, sizeof why) < 0) {
+        snprintf(err, errlen, "could not take the role minutes_loader: %s", why);
+        return -1;
+    }
+    return 0;
+}
+
 bool db_transient(const char *sqlstate)
 {
     if (!sqlstate || strlen(sqlstate) != 5)
         return true;
     /* 08 connection, 40 rollback (deadlock, serialisation), 53 resources,
-     * 57 operator intervention (shutdown, cancel), 58 system error */
-    return strncmp(sqlstate, "08", 2) == 0 || strncmp(sqlstate, "40", 2) == 0 ||
+     * 57 operator intervention (shutdown, cancel), 58 system error,
+     * 55P03 lock not available (lock_timeout) */
+    return strcmp(sqlstate, "55P03") == 0 || strncmp(sqlstate, "08", 2) == 0 || strncmp(sqlstate, "40", 2) == 0 ||
            strncmp(sqlstate, "53", 2) == 0 || strncmp(sqlstate, "57", 2) == 0 ||
            strncmp(sqlstate, "58", 2) == 0;
 }

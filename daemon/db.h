@@ -17,6 +17,13 @@
  * UTF8 and application_name minutesd. */
 PGconn *db_connect(const char *conninfo, char *err, size_t errlen);
 
+/* What every minutesd session needs after (re)connecting: TimeZone UTC
+ * (event JSON is then the same bytes whichever session formats it), and
+ * the minutes_loader role when the login role is a member - after a
+ * PQreset too, or work would continue with the login role's rights.
+ * 0, or -1 with err set. */
+int db_session_setup(PGconn *c, char *err, size_t errlen);
+
 /* One line describing why r (or, when r is NULL, the connection) failed:
  * "SQLSTATE: message", without a trailing newline. */
 void db_error(const PGconn *c, const PGresult *r, char *err, size_t errlen);

@@ -62,10 +62,28 @@ static long long payload_id(const char *payload)
     return id;
 }
 
-/* Waits for notifications until stop, *left reaches 0, or the connection
- * breaks (-1). */
+/* Prints held notifications newer than *last. */
+static void print_held(PGconn *c, long long *last, long long *left)
+{
+    PGnotify *nt;
+    while ((nt = PQnotifies(c))) {
+        long long id = payload_id(nt->extra);
+        if (id > *last && *left != 0) {
+            printf("%s\n", nt->extra);
+            *last = id;
+            if (*left > 0)
+                (*left)--;
+        }
+        PQfreemem(nt);
+    }
+    fflush(stdout);
+}
+
 static int follow(PGconn *c, long long *last, long long *left, char *err, size_t errlen)
 {
+    /* libpq may already hold notifications that arrived while the replay
+     * query ran; poll() would not wake for them. */
+    print_held(c, last, left);
     while (!stop && *left != 0) {
         struct pollfd pfd = {PQsocket(c), POLLIN, 0};
         int n = poll(&pfd, 1, 1000);
@@ -79,18 +97,7 @@ static int follow(PGconn *c, long long *last, long long *left, char *err, size_t
             db_error(c, NULL, err, errlen);
             return -1;
         }
-        PGnotify *nt;
-        while ((nt = PQnotifies(c))) {
-            long long id = payload_id(nt->extra);
-            if (id > *last && *left != 0) {
-                printf("%s\n", nt->extra);
-                *last = id;
-                if (*left > 0)
-                    (*left)--;
-            }
-            PQfreemem(nt);
-        }
-        fflush(stdout);
+        print_held(c, last, left);
     }
     return 0;
 }
@@ -157,7 +164,7 @@ int listen_main(int argc, char **argv)
         nanosleep(&ts, NULL);
         attempt++;
         PQreset(c);
-        if (PQstatus(c) == CONNECTION_OK)
+        if (PQstatus(c) == CONNECTION_OK && db_session_setup(c, err, sizeof err) == 0)
             attempt = 0;
     }
 out:

@@ -40,6 +40,7 @@ struct entry {
     long long document_id;
     int events;
     char *error;             /* why it failed (owned) */
+    bool resent;             /* already re-sent as failed once */
 };
 
 struct loader {
@@ -152,6 +153,31 @@ static char *dup_or_null(const char *s)
     return s ? xstrndup(s, strlen(s)) : NULL;
 }
 
+/* A file name as UTF-8: PostgreSQL refuses a whole statement over one
+ * invalid byte, so a Latin-1 name must not cost the document its load.
+ * Invalid bytes become '?'. */
+static char *utf8_name(const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s);
+    char *o = xstrndup(s, n);
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)o[i];
+        size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 && c >= 0xC2 ? 2 : (c & 0xF0) == 0xE0 ? 3
+                   : (c & 0xF8) == 0xF0 && c <= 0xF4 ? 4 : 0;
+        bool ok = len > 0 && i + len <= n;
+        for (size_t k = 1; ok && k < len; k++)
+            ok = ((unsigned char)o[i + k] & 0xC0) == 0x80;
+        if (!ok) {
+            o[i++] = '?';
+            continue;
+        }
+        i += len;
+    }
+    return o;
+}
+
 /* The decoded text worth keeping for re-parse: none for what was not text
  * (PostgreSQL's text type holds no NUL, and a binary file has no text). */
 static char *raw_text(const struct md_doc *doc)
@@ -243,6 +269,11 @@ static int collect(struct loader *l, struct entry *e, char *why, size_t whylen)
             rc = 1;
             goto out;
         }
+        if (e->resent) {
+            /* even recording it as failed was refused: give up on the batch */
+            rc = -1;
+            goto out;
+        }
         /* The database refused this document for good (a constraint, a
          * value out of range): record it as failed, with that reason, in
          * its place in the same transaction. */
@@ -250,6 +281,7 @@ static int collect(struct loader *l, struct entry *e, char *why, size_t whylen)
         snprintf(reason, sizeof reason, "the database refused the document: %s", msg ? msg : "?");
         free(e->p[e->reparse ? R_ERROR : P_ERROR]);
         e->p[e->reparse ? R_ERROR : P_ERROR] = xstrndup(reason, strlen(reason));
+        e->resent = true;
         PQclear(res);
         res = NULL;
         json_decref(j);
@@ -316,7 +348,13 @@ static int finish(struct loader *l, char *why, size_t whylen)
     if (!r)
         return 1;
     PQclear(r);
-    if (db_command(l->c, "COMMIT", why, whylen) < 0)
+    /* COMMIT of a transaction that failed answers "ROLLBACK", not an error */
+    r = PQexec(l->c, "COMMIT");
+    bool committed = r && PQresultStatus(r) == PGRES_COMMAND_OK && strcmp(PQcmdStatus(r), "COMMIT") == 0;
+    if (!committed)
+        db_error(l->c, r, why, whylen);
+    PQclear(r);
+    if (!committed)
         return 1;
     l->open = false;
     return 0;
@@ -329,10 +367,13 @@ static void rollback(struct loader *l)
     while ((r = PQgetResult(l->c)))
         PQclear(r);
     l->inflight = false;
-    if (PQstatus(l->c) != CONNECTION_OK)
+    if (PQstatus(l->c) != CONNECTION_OK) {
         PQreset(l->c);
-    else
+        if (PQstatus(l->c) == CONNECTION_OK)
+            db_session_setup(l->c, why, sizeof why);
+    } else if (l->open) {
         db_command(l->c, "ROLLBACK", why, sizeof why);
+    }
     l->open = false;
 }
 
@@ -428,7 +469,7 @@ int loader_add(struct loader *l, const struct md_doc *doc, enum stage_result res
     e->tag = dup_or_null(tag);
     e->np = P_COUNT;
     e->p[P_SHA] = dup_or_null(doc->sha256);
-    e->p[P_NAME] = dup_or_null(doc->source_name);
+    e->p[P_NAME] = utf8_name(doc->source_name);
     e->p[P_URI] = dup_or_null(doc->source_uri);
     snprintf(num, sizeof num, "%zu", doc->source_bytes);
     e->p[P_BYTES] = dup_or_null(num);

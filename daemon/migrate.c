@@ -77,6 +77,23 @@ int migrate_apply(PGconn *c, int *applied, char *err, size_t errlen)
 
     if (applied)
         *applied = 0;
+    /* Up to date already?  Checked read-only first, so that a role with only
+     * minutes_loader's rights (no CREATE on the database) can start. */
+    {
+        char latest[16];
+        snprintf(latest, sizeof latest, "%d", atoi(migrate_latest()));
+        const char *p[1] = {latest};
+        r = db_query(c, "SELECT to_regclass('minutes.schema_migrations') IS NOT NULL AND "
+                        "(SELECT max(version) FROM minutes.schema_migrations) >= $1::int",
+                     1, p, why, sizeof why);
+        /* the subquery fails when the table is missing: then migrate */
+        if (r && strcmp(PQgetvalue(r, 0, 0), "t") == 0) {
+            PQclear(r);
+            return 0;
+        }
+        PQclear(r);
+        r = NULL;
+    }
     if (db_command(c, MIGRATE_LOCK_SQL, why, sizeof why) < 0) {
         snprintf(err, errlen, "could not lock the schema for migration: %s", why);
         goto out;

@@ -69,16 +69,8 @@ struct session *session_open(const struct session_opts *o, char *err, size_t err
     if (applied && !o->quiet)
         fprintf(stderr, "minutesd: applied %d migration%s (schema now at %s)\n", applied, applied == 1 ? "" : "s",
                 migrate_latest());
-    r = db_query(s->conn, "SELECT pg_has_role(current_user, 'minutes_loader', 'MEMBER')", 0, NULL, why,
-                 sizeof why);
-    if (!r) {
-        snprintf(err, errlen, "could not check the database role: %s", why);
+    if (db_session_setup(s->conn, err, errlen) < 0)
         goto fail;
-    }
-    if (strcmp(PQgetvalue(r, 0, 0), "t") == 0 && db_command(s->conn, "SET ROLE minutes_loader", why, sizeof why) < 0) {
-        snprintf(err, errlen, "could not take the role minutes_loader: %s", why);
-        goto fail;
-    }
     PQclear(r);
     return s;
 fail:

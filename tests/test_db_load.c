@@ -556,3 +556,22 @@ Test(db, the_reader_sees_views_only_and_the_loader_cannot_delete)
     PQclear(r);
     tdb_exec("RESET ROLE");
 }
+
+Test(db, a_file_name_that_is_not_utf8_does_not_stop_the_load)
+{
+    size_t n;
+    char *sp = seed_path(SEED0);
+    char *text = (char *)test_read_file(sp, &n);
+    char *p = tdb_write("m\xf8" "de.txt", text, n);   /* "møde" in Latin-1 */
+    char args[600], *out, *err;
+    snprintf(args, sizeof args, "'%s'", p);
+    cr_expect_eq(tdb_run("ingest", args, &out, &err), 0, "%s %s", out, err);
+    char *name = tdb_str("SELECT source_name FROM minutes.documents WHERE status = 'loaded'");
+    cr_expect_str_eq(name, "m?de.txt");
+    free(name);
+    free(out);
+    free(err);
+    free(text);
+    free(sp);
+    free(p);
+}

@@ -18,4 +18,8 @@ int psql_main(int argc, char **argv);
 /* "file:///abs/path" with RFC 3986 escaping (new, free()); NULL on OOM. */
 char *file_uri(const char *path);
 
+/* A copy of s (new, free()) with every byte that is not part of valid
+ * UTF-8 replaced by '?'; NULL for NULL. */
+char *utf8_copy(const char *s);
+
 #endif

@@ -1,8 +1,11 @@
 /*
- * file_uri: a path as a file:// URI, for a document's source.uri.
+ * fileuri: how a file is named in the model - source.uri as a file:// URI,
+ * source.name as valid UTF-8 (file names are bytes; the database and the
+ * JSON take only UTF-8).
  */
 #include "commands.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,3 +38,30 @@ char *file_uri(const char *path)
     return uri;
 }
 
+
+/* A file name as UTF-8: PostgreSQL refuses a whole statement over one
+ * invalid byte, so a Latin-1 name must not cost the document its load.
+ * Invalid bytes become '?'. */
+char *utf8_copy(const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s);
+    char *o = strndup(s, n);
+    if (!o)
+        abort();
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)o[i];
+        size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 && c >= 0xC2 ? 2 : (c & 0xF0) == 0xE0 ? 3
+                   : (c & 0xF8) == 0xF0 && c <= 0xF4 ? 4 : 0;
+        bool ok = len > 0 && i + len <= n;
+        for (size_t k = 1; ok && k < len; k++)
+            ok = ((unsigned char)o[i + k] & 0xC0) == 0x80;
+        if (!ok) {
+            o[i++] = '?';
+            continue;
+        }
+        i += len;
+    }
+    return o;
+}

@@ -191,8 +191,10 @@ int ingest_main(int argc, char **argv)
         }
         const char *base = strrchr(path, '/');
         char *uri = file_uri(path);
+        char *name = utf8_copy(base ? base + 1 : path);
         enum stage_result res;
-        struct md_doc *doc = pipeline_run(data, len, base ? base + 1 : path, uri, NULL, &res);
+        struct md_doc *doc = pipeline_run(data, len, name, uri, NULL, &res);
+        free(name);
         free(uri);
         free(data);
         rc = loader_add(l, doc, res, path, err, sizeof err);

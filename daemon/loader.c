@@ -10,6 +10,7 @@
  */
 #include "loader.h"
 
+#include "commands.h"
 #include "db.h"
 #include "text.h"
 #include "util.h"
@@ -153,30 +154,7 @@ static char *dup_or_null(const char *s)
     return s ? xstrndup(s, strlen(s)) : NULL;
 }
 
-/* A file name as UTF-8: PostgreSQL refuses a whole statement over one
- * invalid byte, so a Latin-1 name must not cost the document its load.
- * Invalid bytes become '?'. */
-static char *utf8_name(const char *s)
-{
-    if (!s)
-        return NULL;
-    size_t n = strlen(s);
-    char *o = xstrndup(s, n);
-    for (size_t i = 0; i < n;) {
-        unsigned char c = (unsigned char)o[i];
-        size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 && c >= 0xC2 ? 2 : (c & 0xF0) == 0xE0 ? 3
-                   : (c & 0xF8) == 0xF0 && c <= 0xF4 ? 4 : 0;
-        bool ok = len > 0 && i + len <= n;
-        for (size_t k = 1; ok && k < len; k++)
-            ok = ((unsigned char)o[i + k] & 0xC0) == 0x80;
-        if (!ok) {
-            o[i++] = '?';
-            continue;
-        }
-        i += len;
-    }
-    return o;
-}
+
 
 /* The decoded text worth keeping for re-parse: none for what was not text
  * (PostgreSQL's text type holds no NUL, and a binary file has no text). */
@@ -469,7 +447,7 @@ int loader_add(struct loader *l, const struct md_doc *doc, enum stage_result res
     e->tag = dup_or_null(tag);
     e->np = P_COUNT;
     e->p[P_SHA] = dup_or_null(doc->sha256);
-    e->p[P_NAME] = utf8_name(doc->source_name);
+    e->p[P_NAME] = utf8_copy(doc->source_name);
     e->p[P_URI] = dup_or_null(doc->source_uri);
     snprintf(num, sizeof num, "%zu", doc->source_bytes);
     e->p[P_BYTES] = dup_or_null(num);

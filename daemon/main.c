@@ -109,7 +109,9 @@ static int cmd_parse(int argc, char **argv)
         const char *base = strrchr(path, '/');
         char *uri = file_uri(path);
         enum stage_result res;
-        struct md_doc *doc = pipeline_run(data, len, base ? base + 1 : path, uri, &opts, &res);
+        char *name = utf8_copy(base ? base + 1 : path);
+        struct md_doc *doc = pipeline_run(data, len, name, uri, &opts, &res);
+        free(name);
         free(uri);
         free(data);
         if (summary) {

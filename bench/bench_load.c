@@ -19,6 +19,7 @@
  * is created and dropped there - else a private cluster in a temporary
  * directory, stopped at the end.  Not a test: it prints figures.
  */
+#include "benchutil.h"
 #include "db.h"
 #include "loader.h"
 #include "migrate.h"
@@ -27,7 +28,6 @@
 #include "pipeline.h"
 #include "util.h"
 
-#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,13 +37,8 @@
 #include <time.h>
 #include <unistd.h>
 
-struct seed {
-    unsigned char *data;
-    size_t len;
-    char name[256];
-};
 
-static struct seed seeds[16];
+static struct bench_doc seeds[16];
 static size_t nseeds;
 static char conninfo[512];
 static int total_docs = 10000, nthreads = 2, batch = 32;
@@ -60,35 +55,6 @@ static double now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void load_seeds(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    if (!d) {
-        fprintf(stderr, "bench_load: %s: no seeds (run from the source tree)\n", dir);
-        exit(2);
-    }
-    while ((e = readdir(d)) && nseeds < 16) {
-        size_t l = strlen(e->d_name);
-        if (l < 5 || strcmp(e->d_name + l - 4, ".txt") != 0)
-            continue;
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        FILE *f = fopen(path, "rb");
-        if (!f)
-            continue;
-        fseek(f, 0, SEEK_END);
-        long sz = ftell(f);
-        fseek(f, 0, SEEK_SET);
-        seeds[nseeds].data = xmalloc((size_t)sz + 64);
-        seeds[nseeds].len = fread(seeds[nseeds].data, 1, (size_t)sz, f);
-        snprintf(seeds[nseeds].name, sizeof seeds[nseeds].name, "%s", e->d_name);
-        fclose(f);
-        nseeds++;
-    }
-    closedir(d);
 }
 
 static void on_outcome(void *ud, const char *tag, const struct loader_outcome *o)
@@ -113,7 +79,7 @@ static void *work(void *arg)
     struct loader *l = loader_create(c, batch, on_outcome, w);
     unsigned char *buf = xmalloc(1 << 20);
     for (int k = w->index; k < total_docs; k += nthreads) {
-        const struct seed *s = &seeds[(size_t)k % nseeds];
+        const struct bench_doc *s = &seeds[(size_t)k % nseeds];
         double t0 = now();
         memcpy(buf, s->data, s->len);
         int extra = snprintf((char *)buf + s->len, 64, "\nVariant %d.\n", k);
@@ -232,7 +198,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_load [DOCS] [THREADS 1-16] [BATCH 1-1000]\n");
         return 2;
     }
-    load_seeds("tests/data/seeds");
+    nseeds = bench_load_docs("tests/data/seeds", seeds, 16, 64);
+    if (!nseeds) {
+        fprintf(stderr, "bench_load: tests/data/seeds: no seeds (run from the source tree)\n");
+        return 2;
+    }
     if (getenv("PGHOST") || getenv("PGSERVICE") || getenv("PGDATABASE")) {
         admin = db_connect("", err, sizeof err);
         if (!admin) {

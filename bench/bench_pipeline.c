@@ -9,21 +9,16 @@
  * once building the JSON, once without.  Prints MB/s, docs/s, per-document
  * p50/p99 latency and peak RSS.  Not a test: it prints figures.
  */
+#include "benchutil.h"
 #include "model.h"
 #include "pipeline.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
 
-struct doc {
-    unsigned char *data;
-    size_t len;
-    char name[256];
-};
 
 static double now(void)
 {
@@ -38,36 +33,7 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static size_t load(const char *dir, struct doc *docs, size_t max)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return 0;
-    size_t n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) && n < max) {
-        size_t l = strlen(e->d_name);
-        if (l < 5 || strcmp(e->d_name + l - 4, ".txt") != 0)
-            continue;
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        FILE *f = fopen(path, "rb");
-        if (!f)
-            continue;
-        fseek(f, 0, SEEK_END);
-        long sz = ftell(f);
-        fseek(f, 0, SEEK_SET);
-        docs[n].data = xmalloc((size_t)sz + 1);
-        docs[n].len = fread(docs[n].data, 1, (size_t)sz, f);
-        snprintf(docs[n].name, sizeof docs[n].name, "%s", e->d_name);
-        fclose(f);
-        n++;
-    }
-    closedir(d);
-    return n;
-}
-
-static void run(const char *label, struct doc *docs, size_t ndocs, size_t reps, int json)
+static void run(const char *label, struct bench_doc *docs, size_t ndocs, size_t reps, int json)
 {
     size_t total = 0, out_bytes = 0, count = ndocs * reps;
     double *lat = xmalloc(count * sizeof *lat);
@@ -106,8 +72,8 @@ int main(int argc, char **argv)
 {
     const char *dir = argc > 1 ? argv[1] : "tests/data/seeds";
     double min_mb = argc > 2 ? atof(argv[2]) : 50.0;
-    struct doc docs[256];
-    size_t n = load(dir, docs, 256);
+    struct bench_doc docs[256];
+    size_t n = bench_load_docs(dir, docs, 256, 0);
     if (!n) {
         fprintf(stderr, "bench_pipeline: %s: no *.txt documents\n", dir);
         return 2;

@@ -10,7 +10,6 @@
  */
 #include "loader.h"
 
-#include "commands.h"
 #include "db.h"
 #include "text.h"
 #include "util.h"
@@ -447,7 +446,7 @@ int loader_add(struct loader *l, const struct md_doc *doc, enum stage_result res
     e->tag = dup_or_null(tag);
     e->np = P_COUNT;
     e->p[P_SHA] = dup_or_null(doc->sha256);
-    e->p[P_NAME] = utf8_copy(doc->source_name);
+    e->p[P_NAME] = dup_or_null(doc->source_name);   /* UTF-8: made so where the name was read */
     e->p[P_URI] = dup_or_null(doc->source_uri);
     snprintf(num, sizeof num, "%zu", doc->source_bytes);
     e->p[P_BYTES] = dup_or_null(num);

@@ -25,6 +25,17 @@ RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
         'outcome', p_item_json #>> '{decision,outcome}')) || coalesce(p_extra, '{}');
 $$;
 
+-- The document_loaded event: what was loaded, for whom it may concern.
+CREATE FUNCTION minutes.loaded_event(p_doc bigint, p_name text, p_sha256 text, p_model jsonb, p_extra jsonb)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT minutes.event_payload('document_loaded', p_doc,
+        (SELECT meeting_id FROM minutes.documents WHERE id = p_doc), NULL, NULL,
+        jsonb_strip_nulls(jsonb_build_object(
+            'name', left(p_name, 200), 'sha256', p_sha256, 'kind', p_model->>'kind',
+            'body', left(p_model #>> '{meeting,body}', 200), 'date', p_model #>> '{meeting,date}',
+            'items', jsonb_array_length(coalesce(p_model->'items', '[]')))) || coalesce(p_extra, '{}'));
+$$;
+
 -- Adds a version of meeting (body_key, date) for document p_doc whose model
 -- is p_model, and returns the events it causes as a jsonb array.
 --
@@ -206,12 +217,8 @@ BEGIN
                                                      'error', left(coalesce(p_error, 'not loadable'), 500)))));
         ELSE
             v_events := minutes.add_version(v_doc, p_model, p_body_key, p_parser);
-            v_events := jsonb_build_array(minutes.event_payload('document_loaded', v_doc,
-                (SELECT meeting_id FROM minutes.documents WHERE id = v_doc), NULL, NULL,
-                jsonb_strip_nulls(jsonb_build_object(
-                    'name', left(p_name, 200), 'sha256', p_sha256, 'kind', p_model->>'kind',
-                    'body', left(p_model #>> '{meeting,body}', 200), 'date', p_model #>> '{meeting,date}',
-                    'items', jsonb_array_length(coalesce(p_model->'items', '[]')))))) || v_events;
+            v_events := jsonb_build_array(minutes.loaded_event(v_doc, p_name, p_sha256, p_model, NULL))
+                        || v_events;
         END IF;
         RETURN jsonb_build_object('status', v_status, 'document_id', v_doc, 'events', v_events);
     EXCEPTION WHEN OTHERS THEN
@@ -249,12 +256,8 @@ BEGIN
          WHERE id = p_doc;
         IF v_status = 'loaded' THEN
             v_events := minutes.add_version(p_doc, p_model, p_body_key, p_parser);
-            v_events := jsonb_build_array(minutes.event_payload('document_loaded', p_doc,
-                (SELECT meeting_id FROM minutes.documents WHERE id = p_doc), NULL, NULL,
-                jsonb_strip_nulls(jsonb_build_object(
-                    'name', left(v_old.source_name, 200), 'sha256', v_old.sha256, 'kind', p_model->>'kind',
-                    'body', left(p_model #>> '{meeting,body}', 200), 'date', p_model #>> '{meeting,date}',
-                    'items', jsonb_array_length(coalesce(p_model->'items', '[]')), 'reparsed', true)))) || v_events;
+            v_events := jsonb_build_array(minutes.loaded_event(p_doc, v_old.source_name, v_old.sha256, p_model,
+                                                               '{"reparsed": true}')) || v_events;
         ELSIF v_old.status = 'loaded' THEN
             -- A parser that now rejects what it once loaded: say so, keep the
             -- versions already loaded (they were right by the parser of their day).

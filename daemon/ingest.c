@@ -9,7 +9,9 @@
  * transaction has committed.
  */
 #include "commands.h"
+#include "inbox.h"
 #include "loader.h"
+#include "progress.h"
 #include "readfile.h"
 #include "session.h"
 #include "util.h"
@@ -21,6 +23,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 struct paths {
     char **v;
@@ -29,6 +32,7 @@ struct paths {
 
 struct tally {
     size_t loaded, failed, duplicate, events;
+    struct progress *bar;   /* NULL unless stderr is a terminal */
 };
 
 static void paths_add(struct paths *p, const char *s)
@@ -38,20 +42,6 @@ static void paths_add(struct paths *p, const char *s)
         p->v = xrealloc(p->v, p->cap * sizeof *p->v);
     }
     p->v[p->n++] = xstrndup(s, strlen(s));
-}
-
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
-/* What is not a finished document: hidden files and the temporary names
- * editors, browsers and rsync write under before the final rename. */
-static bool ignored_name(const char *name)
-{
-    return name[0] == '.' || ends_with(name, ".tmp") || ends_with(name, ".part") || ends_with(name, "~") ||
-           ends_with(name, ".swp");
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -70,7 +60,7 @@ static int add_dir(struct paths *p, const char *dir)
         return -1;
     }
     while ((e = readdir(d))) {
-        if (ignored_name(e->d_name))
+        if (inbox_temporary_name(e->d_name))
             continue;
         char path[4096];
         struct stat st;
@@ -87,11 +77,17 @@ static int add_dir(struct paths *p, const char *dir)
 static void report(void *ud, const char *tag, const struct loader_outcome *o)
 {
     struct tally *t = ud;
+    /* with the bar on the terminal, only what needs a person's eye gets a
+     * line of its own; a redirected stdout still gets every line */
+    bool quiet = t->bar && isatty(STDOUT_FILENO) && o->status != LOADER_FAILED;
     t->events += (size_t)o->events;
+    if (t->bar && !quiet)
+        fputs("\r\033[K", stderr);
     switch (o->status) {
     case LOADER_LOADED:
         t->loaded++;
-        printf("%s: loaded as document %lld (%d event%s)\n", tag, o->document_id, o->events,
+        if (!quiet)
+            printf("%s: loaded as document %lld (%d event%s)\n", tag, o->document_id, o->events,
                o->events == 1 ? "" : "s");
         break;
     case LOADER_FAILED:
@@ -101,10 +97,12 @@ static void report(void *ud, const char *tag, const struct loader_outcome *o)
     case LOADER_DUPLICATE:
     case LOADER_UNCHANGED:
         t->duplicate++;
-        printf("%s: already loaded, nothing to do\n", tag);
+        if (!quiet)
+            printf("%s: already loaded, nothing to do\n", tag);
         break;
     }
     fflush(stdout);
+    progress_update(t->bar, t->loaded + t->failed + t->duplicate);
 }
 
 static void usage(void)
@@ -175,6 +173,7 @@ int ingest_main(int argc, char **argv)
     l = loader_create(session_conn(s), batch ? batch : session_config(s)->batch, report, &t);
     clock_gettime(CLOCK_MONOTONIC, &ts);
     t0 = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    t.bar = progress_create(stderr, paths.n);
     for (size_t i = 0; i < paths.n; i++) {
         const char *path = paths.v[i];
         unsigned char *data = NULL;
@@ -182,11 +181,14 @@ int ingest_main(int argc, char **argv)
         int rc = readfile_all(path, PIPELINE_MAX_BYTES, &data, &len);
         if (rc < 0) {
             /* not a document the pipeline can see: nothing to record it by */
+            if (t.bar)
+                fputs("\r\033[K", stderr);
             if (rc == -EFBIG)
                 fprintf(stderr, "minutesd: %s: cannot load: larger than %zu MiB\n", path, PIPELINE_MAX_BYTES >> 20);
             else
                 fprintf(stderr, "minutesd: %s: could not read file: %s\n", path, strerror(-rc));
             unreadable++;
+            progress_update(t.bar, t.loaded + t.failed + t.duplicate + (size_t)unreadable);
             continue;
         }
         const char *base = strrchr(path, '/');
@@ -210,6 +212,8 @@ int ingest_main(int argc, char **argv)
         status = EXIT_USAGE;
         goto out;
     }
+    progress_destroy(t.bar);
+    t.bar = NULL;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     double dt = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 - t0;
     size_t done = t.loaded + t.failed + t.duplicate;
@@ -219,6 +223,7 @@ int ingest_main(int argc, char **argv)
     if (t.failed || unreadable)
         status = EXIT_REJECTED;
 out:
+    progress_destroy(t.bar);
     loader_destroy(l);
     session_close(s);
     for (size_t i = 0; i < paths.n; i++)

@@ -14,6 +14,8 @@ int listen_main(int argc, char **argv);
 int reparse_main(int argc, char **argv);
 int migrate_main(int argc, char **argv);
 int psql_main(int argc, char **argv);
+int run_main(int argc, char **argv);
+int check_config_main(int argc, char **argv);
 
 /* "file:///abs/path" with RFC 3986 escaping (new, free()); NULL on OOM. */
 char *file_uri(const char *path);

@@ -54,6 +54,11 @@ struct loader {
     bool inflight;           /* entries[n - 1]'s answer is unread */
     json_t *events;
     unsigned seed;
+    const atomic_int *stop;
+};
+
+struct loader_doc {
+    struct entry e;
 };
 
 const char *loader_status_str(enum loader_status s)
@@ -189,6 +194,16 @@ static char *why_rejected(const struct md_doc *doc)
     return xstrndup(e ? e : "rejected", strlen(e ? e : "rejected"));
 }
 
+static bool stopping(const struct loader *l)
+{
+    return l->stop && atomic_load(l->stop);
+}
+
+void loader_set_cancel(struct loader *l, const atomic_int *stop)
+{
+    l->stop = stop;
+}
+
 static void backoff(struct loader *l, int attempt)
 {
     long ms = LOADER_BACKOFF_MS << (attempt < 6 ? attempt : 6);
@@ -196,8 +211,13 @@ static void backoff(struct loader *l, int attempt)
         ms = LOADER_BACKOFF_MAX_MS;
     /* full jitter: processes that failed together do not retry together */
     ms = ms / 2 + (long)(rand_r(&l->seed) % (unsigned)(ms / 2 + 1));
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
+    /* in slices, so a stop request is seen within 50 ms */
+    while (ms > 0 && !stopping(l)) {
+        long slice = ms < 50 ? ms : 50;
+        struct timespec ts = {0, slice * 1000000L};
+        nanosleep(&ts, NULL);
+        ms -= slice;
+    }
 }
 
 static int send_entry(struct loader *l, struct entry *e)
@@ -214,6 +234,8 @@ static int send_entry(struct loader *l, struct entry *e)
  * batch must be replayed (transient failure; *why says what), or -1 when
  * the result makes no sense (a bug, not a retry).
  */
+static int earlier(struct loader *l, struct entry *e, char *why, size_t whylen);
+
 static int collect(struct loader *l, struct entry *e, char *why, size_t whylen)
 {
     PGresult *r, *res = NULL;
@@ -269,8 +291,14 @@ static int collect(struct loader *l, struct entry *e, char *why, size_t whylen)
         }
         return collect(l, e, why, whylen);
     }
-    if (strcmp(status, "duplicate") == 0)
+    if (strcmp(status, "duplicate") == 0) {
         e->status = LOADER_DUPLICATE;
+        json_decref(j);
+        j = NULL;
+        PQclear(res);
+        res = NULL;
+        return earlier(l, e, why, whylen);
+    }
     else if (strcmp(status, "unchanged") == 0)
         e->status = LOADER_UNCHANGED;
     else if (strcmp(status, "loaded") == 0)
@@ -292,6 +320,34 @@ out:
     json_decref(j);
     PQclear(res);
     return rc;
+}
+
+/*
+ * e's bytes were loaded before: which document that was, and whether it
+ * failed, so the daemon puts the file where the first copy went (failed/
+ * with the reason, not processed/) even after a crash between the commit
+ * and the move.  Same return codes as collect.
+ */
+static int earlier(struct loader *l, struct entry *e, char *why, size_t whylen)
+{
+    const char *params[1] = {e->p[P_SHA]};
+    PGresult *r;
+
+    if (e->reparse || !params[0])
+        return 0;
+    r = db_query(l->c, "SELECT id, status, error FROM minutes.documents WHERE sha256 = $1", 1, params, why,
+                 whylen);
+    if (!r)
+        return PQstatus(l->c) == CONNECTION_OK ? -1 : 1;
+    if (PQntuples(r) == 1) {
+        e->document_id = atoll(PQgetvalue(r, 0, 0));
+        free(e->error);
+        e->error = NULL;
+        if (strcmp(PQgetvalue(r, 0, 1), "failed") == 0)
+            e->error = dup_or_null(PQgetisnull(r, 0, 2) ? "rejected" : PQgetvalue(r, 0, 2));
+    }
+    PQclear(r);
+    return 0;
 }
 
 /* One attempt at the whole batch: BEGIN, every entry, events, COMMIT.
@@ -370,7 +426,7 @@ int loader_flush(struct loader *l, char *err, size_t errlen)
     } else {
         rc = 1;   /* nothing open: (re)play from the start */
     }
-    for (int attempt = 0; rc == 1 && attempt < LOADER_RETRIES; attempt++) {
+    for (int attempt = 0; rc == 1 && attempt < LOADER_RETRIES && !stopping(l); attempt++) {
         rollback(l);
         backoff(l, attempt);
         rc = replay(l, why, sizeof why);
@@ -437,10 +493,10 @@ static int submit(struct loader *l, char *err, size_t errlen)
     return 0;
 }
 
-int loader_add(struct loader *l, const struct md_doc *doc, enum stage_result res, const char *tag, char *err,
-               size_t errlen)
+struct loader_doc *loader_prepare(const struct md_doc *doc, enum stage_result res, const char *tag)
 {
-    struct entry *e = push(l);
+    struct loader_doc *d = xcalloc(1, sizeof *d);
+    struct entry *e = &d->e;
     char num[32];
 
     e->tag = dup_or_null(tag);
@@ -457,7 +513,29 @@ int loader_add(struct loader *l, const struct md_doc *doc, enum stage_result res
     e->p[P_MODEL] = model_text(doc);
     e->p[P_KEY] = body_key_of(doc);
     e->p[P_ERROR] = res == STAGE_OK ? NULL : why_rejected(doc);
+    return d;
+}
+
+void loader_doc_destroy(struct loader_doc *d)
+{
+    if (!d)
+        return;
+    entry_free(&d->e);
+    free(d);
+}
+
+int loader_add_prepared(struct loader *l, struct loader_doc *d, char *err, size_t errlen)
+{
+    struct entry *e = push(l);
+    *e = d->e;   /* the entry takes over what d owned */
+    free(d);
     return submit(l, err, errlen);
+}
+
+int loader_add(struct loader *l, const struct md_doc *doc, enum stage_result res, const char *tag, char *err,
+               size_t errlen)
+{
+    return loader_add_prepared(l, loader_prepare(doc, res, tag), err, errlen);
 }
 
 int loader_add_reparse(struct loader *l, long long document_id, const struct md_doc *doc, enum stage_result res,

@@ -24,6 +24,7 @@
 #include "pipeline.h"
 
 #include <libpq-fe.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 enum loader_status {
@@ -37,9 +38,10 @@ const char *loader_status_str(enum loader_status s);
 
 struct loader_outcome {
     enum loader_status status;
-    long long document_id;   /* 0 for a duplicate */
+    long long document_id;   /* the document (for a duplicate: the one loaded before) */
     int events;              /* events this document caused */
-    const char *error;       /* FAILED: why (borrowed for the callback's duration) */
+    const char *error;       /* FAILED, or a DUPLICATE of a document that failed: why (borrowed for the
+                                callback's duration) */
 };
 
 /* Called once per document after its transaction committed.  tag is what
@@ -50,6 +52,21 @@ typedef void (*loader_cb)(void *ud, const char *tag, const struct loader_outcome
  * transaction (1..1000). */
 struct loader *loader_create(PGconn *c, int batch, loader_cb cb, void *ud);
 void loader_destroy(struct loader *l);   /* NULL is a no-op; rolls back what was not flushed */
+
+/* A document made ready to send: its parameters, the model serialised.
+ * Pure CPU work, so the daemon does it on a worker thread and hands the
+ * result to the thread that owns the connection. */
+struct loader_doc;
+struct loader_doc *loader_prepare(const struct md_doc *doc, enum stage_result res, const char *tag);
+void loader_doc_destroy(struct loader_doc *d);   /* NULL is a no-op */
+
+/* Queues d (steals it); otherwise as loader_add. */
+int loader_add_prepared(struct loader *l, struct loader_doc *d, char *err, size_t errlen);
+
+/* While *stop is non-zero, retries give up at once and their backoff
+ * sleeps end early, so a process asked to stop is not held for the whole
+ * retry schedule.  stop is borrowed; NULL turns it off. */
+void loader_set_cancel(struct loader *l, const atomic_int *stop);
 
 /* Queues a document the pipeline produced (res says whether it loads).
  * The model is serialised at once, so the caller may destroy it after the

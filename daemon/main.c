@@ -8,6 +8,8 @@
  *   minutesd listen [--since ID]        print change events as JSON lines
  *   minutesd reparse [--failed | --all] re-run the current parser over stored text
  *   minutesd psql [-- ARGS]             psql on minutesd's database (starting it if private)
+ *   minutesd run                        the daemon: watch the inboxes, load what arrives
+ *   minutesd check-config FILE          validate a configuration file without starting
  *   minutesd version
  *
  * The database commands share --config FILE, --db CONNINFO and
@@ -40,6 +42,8 @@ static void usage(FILE *f)
           "       minutesd listen [DBOPTS] [--since ID] [--count N]\n"
           "       minutesd reparse [DBOPTS] [--failed | --all]\n"
           "       minutesd psql [DBOPTS] [-- PSQL-ARGS...]\n"
+          "       minutesd run [DBOPTS] [--log-format text|json] [--log-level LEVEL]\n"
+          "       minutesd check-config FILE\n"
           "       minutesd version\n"
           "DBOPTS: [--config FILE] [--db CONNINFO] [--state-dir DIR]\n",
           f);
@@ -183,6 +187,10 @@ int main(int argc, char **argv)
         return psql_main(argc - 2, argv + 2);
     if (strcmp(cmd, "reparse") == 0)
         return reparse_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "run") == 0)
+        return run_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "check-config") == 0)
+        return check_config_main(argc - 2, argv + 2);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("minutesd %s\n", MINUTESD_VERSION);
         return 0;

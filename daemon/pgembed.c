@@ -453,9 +453,35 @@ static void close_from(int lo, int keep, long max_fd)
             close((int)fd);
 }
 
+extern char **environ;
+
+/* Our environment without what systemd gave to minutesd alone: postgres
+ * links libsystemd and would otherwise send its own READY=1 and STOPPING=1
+ * to our service's notify socket.  Built before fork (a multithreaded
+ * parent's child may only make async-signal-safe calls); the strings are
+ * environ's own. */
+static char **child_env(void)
+{
+    static const char *const drop[] = {"NOTIFY_SOCKET=", "WATCHDOG_PID=", "WATCHDOG_USEC=", "LISTEN_FDS=",
+                                       "LISTEN_PID=", "LISTEN_FDNAMES=", NULL};
+    size_t n = 0, k = 0;
+    while (environ[n])
+        n++;
+    char **e = xcalloc(n + 1, sizeof *e);
+    for (size_t i = 0; i < n; i++) {
+        bool keep = true;
+        for (int d = 0; drop[d]; d++)
+            keep &= strncmp(environ[i], drop[d], strlen(drop[d])) != 0;
+        if (keep)
+            e[k++] = environ[i];
+    }
+    return e;
+}
+
 /* The forked child: becomes the cluster's user if we are root, enters pg/
  * and execs argv.  Only async-signal-safe calls from here on. */
-_Noreturn static void child_exec(const struct pgembed *pg, char *const argv[], int logfd, int nullfd, int errfd)
+_Noreturn static void child_exec(const struct pgembed *pg, char *const argv[], char *const envp[], int logfd,
+                                 int nullfd, int errfd)
 {
     struct child_report rep = {CHILD_FDS, 0};
     int out = errfd;
@@ -492,7 +518,7 @@ _Noreturn static void child_exec(const struct pgembed *pg, char *const argv[], i
     if (access(pg->root, R_OK | W_OK | X_OK) < 0 || chdir(pg->root) < 0)
         goto fail;
     rep.stage = CHILD_EXEC;
-    execv(argv[0], argv);
+    execve(argv[0], argv, envp);
 fail:
     rep.err = errno;
     ssize_t w = write(out, &rep, sizeof rep);
@@ -556,13 +582,15 @@ static int run_tool(const struct pgembed *pg, char *const argv[], off_t *log_fro
         set_err(err, errlen, "could not create a pipe: %s", strerror(errno));
         goto out;
     }
+    char **envp = child_env();
     pid_t pid = fork();
+    if (pid == 0)
+        child_exec(pg, argv, envp, logfd, nullfd, pfd[1]);
+    free(envp);
     if (pid < 0) {
         set_err(err, errlen, "could not start %s: %s", argv[0], strerror(errno));
         goto out;
     }
-    if (pid == 0)
-        child_exec(pg, argv, logfd, nullfd, pfd[1]);
     close(pfd[1]);
     pfd[1] = -1;
     /* EOF here means the exec succeeded (the pipe is close-on-exec). */
@@ -725,7 +753,10 @@ static int write_config(const struct pgembed *pg, char *err, size_t errlen)
     conf_quote(&b, item);
     free(item);
     buf_puts(&b, "\nunix_socket_permissions = 0700\n"
-                 "port = " PGEMBED_PORT "\n");
+                 "port = " PGEMBED_PORT "\n"
+                 "# The systemd unit forbids writable-and-executable memory, which\n"
+                 "# LLVM JIT needs; our queries gain nothing from it anyway.\n"
+                 "jit = off\n");
     int r = write_file(pg, ours, buf_cstr(&b));
     if (r < 0) {
         set_err(err, errlen, "could not write %s: %s", ours, strerror(-r));

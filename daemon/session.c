@@ -94,6 +94,11 @@ const char *session_conninfo(const struct session *s)
     return dbtarget_conninfo(s->target);
 }
 
+const char *session_describe(const struct session *s)
+{
+    return dbtarget_describe(s->target);
+}
+
 void session_close(struct session *s)
 {
     if (!s)

@@ -29,6 +29,9 @@ struct session *session_open(const struct session_opts *o, char *err, size_t err
 PGconn *session_conn(const struct session *s);
 const struct config *session_config(const struct session *s);
 const char *session_conninfo(const struct session *s);
+/* Which database, for a person: "the private cluster under …", the
+ * conninfo without secrets, or "the PG* environment". */
+const char *session_describe(const struct session *s);
 void session_close(struct session *s);   /* NULL is a no-op; stops a private cluster it started */
 
 /*

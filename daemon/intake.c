@@ -1,0 +1,192 @@
+/*
+ * intake: see intake.h.
+ */
+#define _GNU_SOURCE   /* F_SETLEASE */
+#include "intake.h"
+
+#include "commands.h"
+#include "log.h"
+#include "pipeline.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* A writer still at it: how soon to look again at the least. */
+#define INTAKE_WRITER_RETRY_MS 250
+
+static atomic_int lease_warned;
+
+static int64_t ns_of(struct timespec ts)
+{
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void ident_of(const struct stat *st, struct inbox_ident *id)
+{
+    id->dev = (uint64_t)st->st_dev;
+    id->ino = (uint64_t)st->st_ino;
+    id->size = (uint64_t)st->st_size;
+    id->mtime_ns = ns_of(st->st_mtim);
+}
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+           ns_of(a->st_mtim) == ns_of(b->st_mtim) && ns_of(a->st_ctim) == ns_of(b->st_ctim);
+}
+
+static void not_ready(struct intake *t, uint64_t ms)
+{
+    t->result = INTAKE_NOT_READY;
+    t->retry_ms = ms;
+}
+
+static void unreadable(struct intake *t, const char *fmt, const char *detail)
+{
+    char msg[256];
+    snprintf(msg, sizeof msg, fmt, detail);
+    t->result = INTAKE_UNREADABLE;
+    t->reason = xstrndup(msg, strlen(msg));
+}
+
+/* Does some process have fd's file open for writing?  1 yes, 0 no, -1
+ * cannot tell here (not our file and no CAP_LEASE, or no lease support). */
+static int writer_open(int fd)
+{
+    if (fcntl(fd, F_SETLEASE, F_RDLCK) == 0) {
+        fcntl(fd, F_SETLEASE, F_UNLCK);
+        return 0;
+    }
+    if (errno == EAGAIN || errno == EBUSY)
+        return 1;
+    if (!atomic_exchange(&lease_warned, 1))
+        log_info("cannot check for open writers (%s): completeness is judged by the settle time alone",
+                 strerror(errno));
+    return -1;
+}
+
+static char *issues_json(const struct md_doc *doc)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < doc->nissues; i++) {
+        const struct md_issue *is = &doc->issues[i];
+        json_t *o = json_pack("{s:s, s:s, s:s?}", "severity", is->severity, "code", is->code, "message",
+                              is->message);
+        if (o && is->item >= 0)
+            json_object_set_new(o, "item", json_integer(is->item));
+        if (o && is->line >= 0)
+            json_object_set_new(o, "line", json_integer(is->line));
+        if (o)
+            json_array_append_new(a, o);
+    }
+    char *s = json_dumps(a, JSON_COMPACT);
+    json_decref(a);
+    return s;
+}
+
+void intake_run(struct intake *t)
+{
+    struct stat st, st2;
+    struct timespec now;
+    unsigned char *data = NULL;
+    size_t len = 0;
+    int fd = -1;
+
+    t->result = INTAKE_GONE;
+    if (lstat(t->path, &st) < 0) {
+        if (errno != ENOENT)
+            unreadable(t, "could not stat file: %s", strerror(errno));
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode))
+        goto out;
+    clock_gettime(CLOCK_REALTIME, &now);
+    int64_t age_ms = (ns_of(now) - ns_of(st.st_ctim)) / 1000000;
+    if (age_ms < t->settle_ms) {
+        not_ready(t, (uint64_t)(t->settle_ms - age_ms));
+        goto out;
+    }
+    fd = open(t->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT || errno == ELOOP)
+            goto out;
+        unreadable(t, "could not open file: %s", strerror(errno));
+        goto out;
+    }
+    if (fstat(fd, &st2) < 0 || !same_file(&st, &st2)) {
+        not_ready(t, 0);   /* replaced or changed between the two looks */
+        goto out;
+    }
+    if (writer_open(fd) == 1) {
+        not_ready(t, (uint64_t)(t->settle_ms > INTAKE_WRITER_RETRY_MS ? t->settle_ms : INTAKE_WRITER_RETRY_MS));
+        goto out;
+    }
+    ident_of(&st, &t->ident);
+    if (t->kept && memcmp(t->kept, &t->ident, sizeof t->ident) == 0) {
+        t->result = INTAKE_SAME;
+        goto out;
+    }
+    if ((uint64_t)st.st_size > PIPELINE_MAX_BYTES) {
+        char lim[32];
+        snprintf(lim, sizeof lim, "%zu", PIPELINE_MAX_BYTES >> 20);
+        unreadable(t, "cannot load: larger than %s MiB", lim);
+        goto out;
+    }
+    data = xmalloc((size_t)st.st_size + 1);
+    while (len < (size_t)st.st_size) {
+        ssize_t r = read(fd, data + len, (size_t)st.st_size - len);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            unreadable(t, "could not read file: %s", strerror(errno));
+            goto out;
+        }
+        if (r == 0)
+            break;
+        len += (size_t)r;
+    }
+    if (fstat(fd, &st2) < 0 || !same_file(&st, &st2) || len != (size_t)st.st_size) {
+        not_ready(t, (uint64_t)t->settle_ms);   /* written to while we read */
+        goto out;
+    }
+
+    char *uri = file_uri(t->path);
+    char *name = utf8_copy(t->name);
+    enum stage_result res;
+    struct md_doc *doc = pipeline_run(data, len, name, uri, NULL, &res);
+    t->doc = loader_prepare(doc, res, t->path);
+    t->rejected = res != STAGE_OK;
+    t->issues = issues_json(doc);
+    if (t->rejected) {
+        const char *why = pipeline_first_error(doc);
+        t->reason = xstrndup(why ? why : "rejected", strlen(why ? why : "rejected"));
+    }
+    snprintf(t->sha256, sizeof t->sha256, "%s", doc->sha256 ? doc->sha256 : "");
+    model_destroy(doc);
+    free(name);
+    free(uri);
+    t->result = INTAKE_READY;
+out:
+    if (fd >= 0)
+        close(fd);
+    free(data);
+}
+
+void intake_clear(struct intake *t)
+{
+    loader_doc_destroy(t->doc);
+    t->doc = NULL;
+    free(t->issues);
+    t->issues = NULL;
+    free(t->reason);
+    t->reason = NULL;
+}

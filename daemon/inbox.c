@@ -433,7 +433,8 @@ static void scan_work(uv_work_t *w)
             sift_up(j->v, j->n - 1);
     }
     closedir(d);
-    qsort(j->v, j->n, sizeof *j->v, cmp_found);
+    if (j->n > 1)
+        qsort(j->v, j->n, sizeof *j->v, cmp_found);
 }
 
 static void scan_done(uv_work_t *w, int status)

@@ -70,7 +70,8 @@ static int add_dir(struct paths *p, const char *dir)
             paths_add(p, path);
     }
     closedir(d);
-    qsort(p->v + first, p->n - first, sizeof *p->v, cmp_str);
+    if (p->n > first + 1)
+        qsort(p->v + first, p->n - first, sizeof *p->v, cmp_str);
     return 0;
 }
 

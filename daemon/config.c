@@ -73,8 +73,9 @@ static void sc_string(struct scan *p, size_t *start, size_t *len)
 }
 
 /* Walks the value at p; when path (from element at) leads into it, stops
- * at the value it names and returns 1 with p there.  The text is valid JSON
- * (jansson read it), so the scan need not check anything. */
+ * at the value it names and returns 1 with p there.  at < 0 means a value
+ * off the path, only to be skipped.  The text is valid JSON (jansson read
+ * it), so the scan need not check anything. */
 static int sc_value(struct scan *p, const struct cpath *path, int at)
 {
     sc_ws(p);
@@ -110,12 +111,13 @@ static int sc_value(struct scan *p, const struct cpath *path, int at)
                 sc_ws(p);
                 if (p->i < p->n)
                     sc_adv(p);   /* ':' */
-                wanted = path->key[at] && strlen(path->key[at]) == kl && memcmp(p->s + ks, path->key[at], kl) == 0;
+                wanted = at >= 0 && path->key[at] && strlen(path->key[at]) == kl &&
+                         memcmp(p->s + ks, path->key[at], kl) == 0;
             } else {
-                wanted = !path->key[at] && path->idx[at] == index;
+                wanted = at >= 0 && !path->key[at] && path->idx[at] == index;
                 index++;
             }
-            if (sc_value(p, path, wanted ? at + 1 : path->n + 1) && wanted)
+            if (sc_value(p, path, wanted ? at + 1 : -1) && wanted)
                 return 1;
         }
     }
@@ -320,6 +322,14 @@ static int load_patterns(struct ctx *c, json_t *v, struct config_inbox *in)
     return 0;
 }
 
+/* "in/" and "in//" are "in": paths compared as strings must be spelled one way. */
+static void trim_slashes(char *p)
+{
+    size_t n = p ? strlen(p) : 0;
+    while (n > 1 && p[n - 1] == '/')
+        p[--n] = '\0';
+}
+
 static int load_inbox(struct ctx *c, json_t *o, struct config_inbox *in)
 {
     const char *key;
@@ -352,6 +362,9 @@ static int load_inbox(struct ctx *c, json_t *o, struct config_inbox *in)
     }
     if (!in->path)
         return fail(c, "an inbox needs a \"path\"");
+    trim_slashes(in->path);
+    trim_slashes(in->processed);
+    trim_slashes(in->failed);
     if (!in->processed)
         in->processed = beside(in->path, "processed");
     if (!in->failed)

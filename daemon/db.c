@@ -31,8 +31,14 @@ PGconn *db_connect(const char *conninfo, char *err, size_t errlen)
      * win, so the user's conninfo may override the name and timeout, but
      * not the encoding, which the whole loader relies on.  Empty values
      * fall back to libpq's environment (PGHOST, PGSERVICE …). */
-    const char *keys[] = {"application_name", "connect_timeout", "dbname", "client_encoding", NULL};
-    const char *vals[] = {"minutesd", "10", conninfo ? conninfo : "", "UTF8", NULL};
+    /* keepalives and tcp_user_timeout (TCP only; ignored on a unix socket):
+     * a server that vanished without a FIN is noticed in about a minute,
+     * not after the kernel's fifteen, so the daemon reconnects instead of
+     * waiting on a dead socket while it reports the database up. */
+    const char *keys[] = {"application_name", "connect_timeout", "keepalives", "keepalives_idle",
+                          "keepalives_interval", "keepalives_count", "tcp_user_timeout", "dbname",
+                          "client_encoding", NULL};
+    const char *vals[] = {"minutesd", "10", "1", "30", "10", "3", "60000", conninfo ? conninfo : "", "UTF8", NULL};
     PGconn *c = PQconnectdbParams(keys, vals, 1);
 
     if (!c) {

@@ -1,17 +1,24 @@
 /*
  * dispose: see dispose.h.
  */
+#define _GNU_SOURCE   /* renameat2, RENAME_NOREPLACE */
 #include "dispose.h"
 
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* Names tried in a destination before giving up ("a.txt", "a.2.txt" …). */
+#define DISPOSE_MAX_TRIES 100000
+
+static atomic_uint tmp_counter;
 
 static void set_error(struct dispose *d, const char *what, const char *path, int err)
 {
@@ -38,36 +45,44 @@ static int ensure_dir(const char *dir)
     return -errno;
 }
 
-/* dir/name, or dir/stem.N.ext when that is taken. */
-static char *free_name(const char *dir, const char *name, const char *suffix)
+/* The n-th name tried in dir: dir/name, then dir/stem.N.ext. */
+static char *candidate(const char *dir, const char *name, int n)
 {
     const char *dot = strrchr(name, '.');
     size_t stem = dot && dot != name ? (size_t)(dot - name) : strlen(name);
     struct buf b;
     buf_init(&b, 0);
-    for (int n = 1; n < 100000; n++) {
-        struct stat st;
-        buf_reset(&b);
-        if (n == 1)
-            buf_printf(&b, "%s/%s%s", dir, name, suffix);
-        else
-            buf_printf(&b, "%s/%.*s.%d%s%s", dir, (int)stem, name, n, name + stem, suffix);
-        if (lstat(b.data, &st) < 0 && errno == ENOENT)
-            break;
-    }
+    if (n == 1)
+        buf_printf(&b, "%s/%s", dir, name);
+    else
+        buf_printf(&b, "%s/%.*s.%d%s", dir, (int)stem, name, n, name + stem);
     return buf_steal(&b, NULL);
 }
 
-/* Writes content to path through a temporary file, fsynced, so a crash
- * leaves the whole file or none. */
+/* rename that never replaces: -EEXIST when dest exists.  Where the
+ * filesystem has no RENAME_NOREPLACE, link + unlink does the same. */
+static int rename_noreplace(const char *src, const char *dest)
+{
+    if (renameat2(AT_FDCWD, src, AT_FDCWD, dest, RENAME_NOREPLACE) == 0)
+        return 0;
+    if (errno != EINVAL && errno != ENOSYS)
+        return -errno;
+    if (link(src, dest) < 0)
+        return -errno;
+    unlink(src);
+    return 0;
+}
+
+/* Writes content to path through a temporary file of its own, fsynced, so
+ * a crash leaves the whole file or none; -EEXIST when path exists. */
 static int write_file(const char *path, const char *content)
 {
     char tmp[4200];
     int fd, rc = 0;
     size_t n = strlen(content), o = 0;
 
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    snprintf(tmp, sizeof tmp, "%s.%ld.%u.tmp", path, (long)getpid(), atomic_fetch_add(&tmp_counter, 1));
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0)
         return -errno;
     while (o < n) {
@@ -83,20 +98,20 @@ static int write_file(const char *path, const char *content)
     if (rc == 0 && fsync(fd) < 0)
         rc = -errno;
     close(fd);
-    if (rc == 0 && rename(tmp, path) < 0)
-        rc = -errno;
+    if (rc == 0)
+        rc = rename_noreplace(tmp, path);
     if (rc < 0)
         unlink(tmp);
     return rc;
 }
 
-/* rename, or copy and unlink when dest is on another filesystem. */
+/* rename_noreplace, or copy and unlink when dest is on another
+ * filesystem; -EEXIST when dest exists. */
 static int move_file(const char *src, const char *dest)
 {
-    if (rename(src, dest) == 0)
-        return 0;
-    if (errno != EXDEV)
-        return -errno;
+    int moved = rename_noreplace(src, dest);
+    if (moved != -EXDEV)
+        return moved;
     int in = open(src, O_RDONLY | O_CLOEXEC), out = -1, rc = 0;
     char buf[65536];
     if (in < 0)
@@ -153,27 +168,51 @@ void dispose_run(struct dispose *d)
     char *dest = NULL, *errfile = NULL;
     int rc;
 
-    if (d->is_failed || d->after == CONFIG_AFTER_MOVE) {
-        if ((rc = ensure_dir(dir)) < 0) {
-            set_error(d, "create directory", dir, -rc);
-            goto out;
+    if (!d->is_failed && d->after != CONFIG_AFTER_MOVE) {
+        if (d->after == CONFIG_AFTER_DELETE) {
+            if (unlink(d->path) < 0 && errno != ENOENT)
+                set_error(d, "delete", d->path, errno);
+            else
+                fsync_dir(inbox_dir);
         }
-        dest = free_name(dir, d->name, "");
+        goto out;
     }
-    if (d->is_failed) {
-        /* the reason first: a crash then leaves the document in the inbox
-         * (to be taken again), never in failed/ without its reason */
-        struct buf b;
-        buf_init(&b, 0);
-        buf_printf(&b, "%s.error.json", dest);
-        errfile = buf_steal(&b, NULL);
-        if ((rc = write_file(errfile, d->error_json ? d->error_json : "{}")) < 0) {
-            set_error(d, "write", errfile, -rc);
-            goto out;
+    if ((rc = ensure_dir(dir)) < 0) {
+        set_error(d, "create directory", dir, -rc);
+        goto out;
+    }
+    /* Each name is claimed atomically (no-replace rename), so two moves
+     * into one directory at once - two inboxes share processed/ by default -
+     * can never take the same name. */
+    for (int n = 1; n <= DISPOSE_MAX_TRIES; n++) {
+        free(dest);
+        free(errfile);
+        errfile = NULL;
+        dest = candidate(dir, d->name, n);
+        if (d->is_failed) {
+            /* the reason first: a crash then leaves the document in the
+             * inbox (to be taken again), never in failed/ without it */
+            struct buf b;
+            buf_init(&b, 0);
+            buf_printf(&b, "%s.error.json", dest);
+            errfile = buf_steal(&b, NULL);
+            rc = write_file(errfile, d->error_json ? d->error_json : "{}");
+            if (rc == -EEXIST)
+                continue;
+            if (rc < 0) {
+                set_error(d, "write", errfile, -rc);
+                goto out;
+            }
         }
-    }
-    if (dest) {
-        if ((rc = move_file(d->path, dest)) < 0) {
+        rc = move_file(d->path, dest);
+        if (rc == -EEXIST) {
+            if (errfile)
+                unlink(errfile);
+            continue;
+        }
+        if (rc < 0) {
+            if (errfile)
+                unlink(errfile);
             set_error(d, "move", d->path, -rc);
             goto out;
         }
@@ -181,13 +220,9 @@ void dispose_run(struct dispose *d)
         fsync_dir(inbox_dir);
         d->dest = dest;
         dest = NULL;
-    } else if (d->after == CONFIG_AFTER_DELETE) {
-        if (unlink(d->path) < 0 && errno != ENOENT) {
-            set_error(d, "delete", d->path, errno);
-            goto out;
-        }
-        fsync_dir(inbox_dir);
+        goto out;
     }
+    set_error(d, "find a free name in", dir, EEXIST);
 out:
     free(dest);
     free(errfile);

@@ -41,7 +41,8 @@ char *file_uri(const char *path)
 
 /* A file name as UTF-8: PostgreSQL refuses a whole statement over one
  * invalid byte, so a Latin-1 name must not cost the document its load.
- * Invalid bytes become '?'. */
+ * Invalid bytes become '?'.  Strict, as PostgreSQL is: no overlong forms,
+ * no surrogates (ED A0..BF), nothing above U+10FFFF (F4 90.. and up). */
 char *utf8_copy(const char *s)
 {
     if (!s)
@@ -57,6 +58,11 @@ char *utf8_copy(const char *s)
         bool ok = len > 0 && i + len <= n;
         for (size_t k = 1; ok && k < len; k++)
             ok = ((unsigned char)o[i + k] & 0xC0) == 0x80;
+        if (ok && len > 1) {
+            unsigned char d = (unsigned char)o[i + 1];
+            ok = !(c == 0xE0 && d < 0xA0) && !(c == 0xED && d >= 0xA0) && !(c == 0xF0 && d < 0x90) &&
+                 !(c == 0xF4 && d >= 0x90);
+        }
         if (!ok) {
             o[i++] = '?';
             continue;

@@ -28,6 +28,7 @@ struct entry {
     enum entry_state state;
     bool dirty;              /* touched while taken: look again when it comes back */
     uint64_t due_ms;         /* uv_now time it is worth a look */
+    uint64_t seen_ms;        /* last time an event or a scan mentioned it */
     struct inbox_ident kept;
 };
 
@@ -47,6 +48,8 @@ struct scan_job {
     size_t n;
     bool truncated;
     int error;                  /* errno of opendir, or 0 */
+    uint64_t started_ms;        /* uv_now when queued: what was seen later is not the scan's to forget */
+    uint64_t dir_dev, dir_ino;  /* the directory scanned */
 };
 
 struct inbox {
@@ -59,6 +62,7 @@ struct inbox {
     uv_timer_t due_timer;     /* the next entry's due time */
     uv_timer_t rescan_timer;  /* the periodic full scan */
     bool watching;
+    uint64_t watch_dev, watch_ino;   /* the directory the watch is on */
     bool scanning, scan_again, truncated;
     bool blocked;             /* the owner said no: due files wait for its next inbox_pump */
     int scan_error;           /* last scan's errno, to say it once, not every scan */
@@ -217,10 +221,13 @@ static void touch(struct inbox *in, const char *name, uint64_t due, const struct
             in->truncated = true;
             return;
         }
-        insert_at(in, at, name)->due_ms = due;
+        struct entry *e = insert_at(in, at, name);
+        e->due_ms = due;
+        e->seen_ms = uv_now(in->loop);
         return;
     }
     struct entry *e = in->v[at];
+    e->seen_ms = uv_now(in->loop);
     switch (e->state) {
     case E_TAKEN:
         e->dirty = true;
@@ -292,6 +299,14 @@ bool inbox_closing(const struct inbox *in)
 
 /* ---- watching ---------------------------------------------------------- */
 
+static void stop_watch(struct inbox *in)
+{
+    if (!in->watching)
+        return;
+    uv_fs_event_stop(&in->watch);
+    in->watching = false;
+}
+
 static void on_event(uv_fs_event_t *h, const char *filename, int events, int status)
 {
     struct inbox *in = h->data;
@@ -300,8 +315,7 @@ static void on_event(uv_fs_event_t *h, const char *filename, int events, int sta
         return;
     if (status < 0) {
         log_warning("inbox %s: watch failed: %s; rescanning", in->cfg.path, uv_strerror(status));
-        uv_fs_event_stop(&in->watch);
-        in->watching = false;
+        stop_watch(in);
         inbox_rescan(in);
         return;
     }
@@ -405,6 +419,11 @@ static void scan_work(uv_work_t *w)
         j->error = errno;
         return;
     }
+    struct stat dst;
+    if (fstat(dirfd(d), &dst) == 0) {
+        j->dir_dev = (uint64_t)dst.st_dev;
+        j->dir_ino = (uint64_t)dst.st_ino;
+    }
     while ((de = readdir(d))) {
         struct stat st;
         if (!inbox_wants(&j->cfg, de->d_name) || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
@@ -448,10 +467,23 @@ static void scan_done(uv_work_t *w, int status)
         if (j->error) {
             if (j->error != in->scan_error)
                 log_error("inbox %s: could not read directory: %s", in->cfg.path, strerror(j->error));
+            /* gone or unreadable: the watch (if any) is on a directory that
+             * no longer counts; a new one is set up once a scan works */
+            stop_watch(in);
         } else {
             if (in->scan_error)
                 log_info("inbox %s: readable again", in->cfg.path);
-            start_watch(in);
+            /* a directory deleted and made again, or moved away and
+             * another put in its place, is not the one inotify watches */
+            if (in->watching && (in->watch_dev != j->dir_dev || in->watch_ino != j->dir_ino)) {
+                log_info("inbox %s: the directory was replaced; watching the new one", in->cfg.path);
+                stop_watch(in);
+            }
+            if (!in->watching) {
+                start_watch(in);
+                in->watch_dev = j->dir_dev;
+                in->watch_ino = j->dir_ino;
+            }
             in->truncated = j->truncated;
             /* waiting entries whose file is gone: forget them */
             size_t k = 0;
@@ -460,7 +492,8 @@ static void scan_done(uv_work_t *w, int status)
                 while (k < j->n && strcmp(j->v[k].name, e->name) < 0)
                     k++;
                 bool present = k < j->n && strcmp(j->v[k].name, e->name) == 0;
-                if (!present && e->state != E_TAKEN && !(j->truncated && e->state == E_WAITING)) {
+                if (!present && e->state != E_TAKEN && !(j->truncated && e->state == E_WAITING) &&
+                    e->seen_ms < j->started_ms) {
                     remove_at(in, i);
                     i--;
                 }
@@ -497,6 +530,7 @@ void inbox_rescan(struct inbox *in)
     j->path = xstrndup(in->cfg.path, strlen(in->cfg.path));
     copy_config(&j->cfg, &in->cfg);
     j->bounded = in->cfg.after != CONFIG_AFTER_KEEP;
+    j->started_ms = uv_now(in->loop);
     j->work.data = j;
     inbox_ref(in);
     in->scanning = true;
@@ -611,6 +645,10 @@ struct inbox *inbox_create(uv_loop_t *loop, const struct config_inbox *cfg, int 
     in->watch.data = in->due_timer.data = in->rescan_timer.data = in;
     in->handles = 3;
     start_watch(in);
+    if (in->watching && stat(cfg->path, &st) == 0) {
+        in->watch_dev = (uint64_t)st.st_dev;
+        in->watch_ino = (uint64_t)st.st_ino;
+    }
     uv_timer_start(&in->rescan_timer, on_rescan, 0, (uint64_t)rescan_s * 1000);
     return in;
 }

@@ -22,6 +22,9 @@
 
 /* A writer still at it: how soon to look again at the least. */
 #define INTAKE_WRITER_RETRY_MS 250
+/* An I/O error that may pass (EIO, ESTALE, out of descriptors): look again
+ * this much later rather than quarantine a good document. */
+#define INTAKE_IO_RETRY_MS 5000
 
 static atomic_int lease_warned;
 
@@ -48,6 +51,22 @@ static void not_ready(struct intake *t, uint64_t ms)
 {
     t->result = INTAKE_NOT_READY;
     t->retry_ms = ms;
+}
+
+/* Only a refusal that no retry changes makes a file unreadable for good;
+ * anything else is said and tried again later. */
+static void io_error(struct intake *t, const char *what, int err, bool may_be_final)
+{
+    char msg[256];
+    snprintf(msg, sizeof msg, "could not %s file: %s", what, strerror(err));
+    free(t->reason);
+    t->reason = xstrndup(msg, strlen(msg));
+    if (may_be_final && (err == EACCES || err == EPERM)) {
+        t->result = INTAKE_UNREADABLE;
+        return;
+    }
+    t->result = INTAKE_NOT_READY;
+    t->retry_ms = INTAKE_IO_RETRY_MS;
 }
 
 static void unreadable(struct intake *t, const char *fmt, const char *detail)
@@ -103,8 +122,10 @@ void intake_run(struct intake *t)
 
     t->result = INTAKE_GONE;
     if (lstat(t->path, &st) < 0) {
-        if (errno != ENOENT)
-            unreadable(t, "could not stat file: %s", strerror(errno));
+        if (errno != ENOENT) {
+            /* the directory, not the file, is unreachable: not the file's fault */
+            io_error(t, "stat", errno, false);
+        }
         goto out;
     }
     if (!S_ISREG(st.st_mode))
@@ -119,7 +140,7 @@ void intake_run(struct intake *t)
     if (fd < 0) {
         if (errno == ENOENT || errno == ELOOP)
             goto out;
-        unreadable(t, "could not open file: %s", strerror(errno));
+        io_error(t, "open", errno, true);
         goto out;
     }
     if (fstat(fd, &st2) < 0 || !same_file(&st, &st2)) {
@@ -147,7 +168,7 @@ void intake_run(struct intake *t)
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {
-            unreadable(t, "could not read file: %s", strerror(errno));
+            io_error(t, "read", errno, true);
             goto out;
         }
         if (r == 0)

@@ -47,7 +47,7 @@ struct intake {
     struct loader_doc *doc;       /* READY: new (loader_add_prepared steals it) */
     bool rejected;                /* READY, but the pipeline rejected it */
     char *issues;                 /* READY: the model's issues as a JSON array (new, free()) */
-    char *reason;                 /* UNREADABLE, or rejected: why (new, free()) */
+    char *reason;                 /* UNREADABLE, rejected, or NOT_READY after an I/O error: why (new, free()) */
     char sha256[65];
 };
 

@@ -41,6 +41,7 @@ struct entry {
     int events;
     char *error;             /* why it failed (owned) */
     bool resent;             /* already re-sent as failed once */
+    bool dropped;            /* refused even that: reported failed, never sent again */
 };
 
 struct loader {
@@ -236,6 +237,30 @@ static int send_entry(struct loader *l, struct entry *e)
  */
 static int earlier(struct loader *l, struct entry *e, char *why, size_t whylen);
 
+/* The database refused e in a way no retry changes and could not record it
+ * either (a value PostgreSQL will not store, such as an invalid byte in a
+ * parameter): take it out of the batch and report it as failed, so one
+ * document cannot hold up every other one behind it. */
+static void drop(struct entry *e, const char *why)
+{
+    char msg[900];
+    snprintf(msg, sizeof msg, "the database refused the document and its failure record: %s", why);
+    e->dropped = true;
+    e->status = LOADER_FAILED;
+    e->document_id = 0;
+    e->events = 0;
+    free(e->error);
+    e->error = xstrndup(msg, strlen(msg));
+}
+
+/* Errors in the document's own values (class 22, data exception; 23,
+ * integrity constraint) rather than in the database or our schema: a
+ * missing permission must stop loading, not send every file to failed/. */
+static bool data_error(const char *sqlstate)
+{
+    return sqlstate && (strncmp(sqlstate, "22", 2) == 0 || strncmp(sqlstate, "23", 2) == 0);
+}
+
 static int collect(struct loader *l, struct entry *e, char *why, size_t whylen)
 {
     PGresult *r, *res = NULL;
@@ -249,8 +274,18 @@ static int collect(struct loader *l, struct entry *e, char *why, size_t whylen)
         res = r;
     }
     if (!res || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
         db_error(l->c, res, why, whylen);
-        rc = db_transient(res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL) ? 1 : -1;
+        if (db_transient(state)) {
+            rc = 1;
+        } else if (data_error(state)) {
+            /* the statement failed, so the transaction did: replay the
+             * batch without this one */
+            drop(e, why);
+            rc = 1;
+        } else {
+            rc = -1;
+        }
         goto out;
     }
     j = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
@@ -269,8 +304,9 @@ static int collect(struct loader *l, struct entry *e, char *why, size_t whylen)
             goto out;
         }
         if (e->resent) {
-            /* even recording it as failed was refused: give up on the batch */
-            rc = -1;
+            /* even recording it as failed was refused (inside the
+             * function's savepoint, so the transaction is intact) */
+            drop(e, why);
             goto out;
         }
         /* The database refused this document for good (a constraint, a
@@ -361,6 +397,8 @@ static int replay(struct loader *l, char *why, size_t whylen)
         return 1;
     l->open = true;
     for (size_t i = 0; i < l->n; i++) {
+        if (l->entries[i].dropped)
+            continue;
         if (send_entry(l, &l->entries[i]) < 0) {
             db_error(l->c, NULL, why, whylen);
             return 1;

@@ -67,6 +67,7 @@ struct job {
     struct intake t;
     struct dispose d;
     char *error_json;
+    char *processed, *failed;  /* copies: SIGHUP may replace the inbox's while a move runs */
     uint64_t taken_ns;
 };
 
@@ -88,7 +89,22 @@ struct run {
     size_t loaded, failed, duplicate, events;
     bool ready_sent, caught_up_said, stopping, db_gone;
     int exit_status;
+    /* command-line overrides, applied again to every reloaded configuration */
+    int cli_log_level, cli_log_format;   /* -1: none */
 };
+
+/* What the command line says wins over the file, at start and at reload. */
+static void apply_overrides(const struct run *r, struct config *cfg)
+{
+    if (r->so.state_dir) {
+        free(cfg->state_dir);
+        cfg->state_dir = xstrndup(r->so.state_dir, strlen(r->so.state_dir));
+    }
+    if (r->cli_log_level >= 0)
+        cfg->log_level = (enum config_log_level)r->cli_log_level;
+    if (r->cli_log_format >= 0)
+        cfg->log_format = (enum config_log_format)r->cli_log_format;
+}
 
 /* ---- small things ------------------------------------------------------ */
 
@@ -145,6 +161,8 @@ static void job_free(struct job *j)
     loader_doc_destroy(j->dbj.doc);
     free(j->dbj.error);
     free(j->error_json);
+    free(j->processed);
+    free(j->failed);
     free(j->name);
     free(j->path);
     inbox_unref(j->in);
@@ -211,11 +229,13 @@ static void dispose(struct job *j, bool failed, const char *reason)
         job_free(j);
         return;
     }
+    j->processed = xstrndup(ic->processed, strlen(ic->processed));
+    j->failed = xstrndup(ic->failed, strlen(ic->failed));
     j->d.path = j->path;
     j->d.name = j->name;
     j->d.after = ic->after;
-    j->d.processed = ic->processed;
-    j->d.failed = ic->failed;
+    j->d.processed = j->processed;
+    j->d.failed = j->failed;
     j->d.is_failed = failed;
     j->d.error_json = j->error_json;
     j->work.data = j;
@@ -291,7 +311,7 @@ static void on_db_state(void *ud, enum dbworker_state s, const char *detail)
         maybe_finish_stop(r);
         return;
     }
-    if (!r->ready_sent) {
+    if (!r->ready_sent && !r->stopping) {
         /* ready once the database has answered one way or the other: a
          * database that is down is a state to report, not a failed start */
         r->ready_sent = true;
@@ -327,6 +347,8 @@ static void intake_done(uv_work_t *w, int status)
         dbworker_submit(r->db, &j->dbj);
         return;
     case INTAKE_NOT_READY:
+        if (j->t.reason)
+            log_warning("%s: %s; trying again in %llu ms", j->path, j->t.reason, (unsigned long long)j->t.retry_ms);
         inbox_finish(j->in, j->name, INBOX_RETRY, now + j->t.retry_ms, NULL);
         break;
     case INTAKE_GONE:
@@ -480,6 +502,8 @@ static void reload(struct run *r)
     char err[1024];
     struct config *cfg;
 
+    if (r->stopping)
+        return;   /* new inboxes now would keep the loop from ending */
     if (!r->config_path) {
         log_info("SIGHUP: no configuration file to reload (started without --config)");
         return;
@@ -489,6 +513,7 @@ static void reload(struct run *r)
         log_error("configuration not reloaded, still running on the previous one: %s", err);
         return;
     }
+    apply_overrides(r, cfg);
     if (!same_str(cfg->database, r->cfg->database) || strcmp(cfg->state_dir, r->cfg->state_dir) != 0 ||
         cfg->batch != r->cfg->batch)
         log_warning("configuration reloaded, but \"database\", \"state_dir\" and \"batch\" take effect only "
@@ -516,7 +541,10 @@ static void maybe_finish_stop(struct run *r)
 {
     if (!r->stopping || !r->db_gone || r->inflight > 0)
         return;
-    uv_timer_stop(&r->stop_timer);
+    /* The stop timer stays armed but no longer keeps the loop alive: if
+     * something else still does (a scan stuck on a dead network mount), it
+     * fires and ends the process; otherwise uv_run returns first. */
+    uv_unref((uv_handle_t *)&r->stop_timer);
     metrics_server_stop(r->ms);
     r->ms = NULL;
     uv_close((uv_handle_t *)&r->sig_term, close_cb);
@@ -524,7 +552,6 @@ static void maybe_finish_stop(struct run *r)
     uv_close((uv_handle_t *)&r->sig_hup, close_cb);
     uv_close((uv_handle_t *)&r->status_timer, close_cb);
     uv_close((uv_handle_t *)&r->watchdog_timer, close_cb);
-    uv_close((uv_handle_t *)&r->stop_timer, close_cb);
     log_info("stopped: %zu loaded, %zu failed, %zu already loaded", r->loaded, r->failed, r->duplicate);
 }
 
@@ -590,7 +617,7 @@ static void usage(void)
 
 int run_main(int argc, char **argv)
 {
-    struct run r = {0};
+    struct run r = {.cli_log_level = -1, .cli_log_format = -1};
     uv_loop_t loop;
     char err[1024];
     const char *log_format = NULL, *log_level = NULL;
@@ -623,7 +650,7 @@ int run_main(int argc, char **argv)
             config_destroy(r.cfg);
             return EXIT_USAGE;
         }
-        r.cfg->log_format = strcmp(log_format, "json") == 0 ? CONFIG_LOG_JSON : CONFIG_LOG_TEXT;
+        r.cli_log_format = strcmp(log_format, "json") == 0 ? CONFIG_LOG_JSON : CONFIG_LOG_TEXT;
     }
     if (log_level) {
         static const char *const names[] = {"error", "warning", "info", "debug"};
@@ -638,13 +665,10 @@ int run_main(int argc, char **argv)
             config_destroy(r.cfg);
             return EXIT_USAGE;
         }
-        r.cfg->log_level = levels[k];
+        r.cli_log_level = (int)levels[k];
     }
+    apply_overrides(&r, r.cfg);
     log_setup(r.cfg->log_level, r.cfg->log_format);
-    if (r.so.state_dir) {
-        free(r.cfg->state_dir);
-        r.cfg->state_dir = xstrndup(r.so.state_dir, strlen(r.so.state_dir));
-    }
     r.config_path = r.so.config_path ? xstrndup(r.so.config_path, strlen(r.so.config_path)) : NULL;
     r.so.config_path = r.config_path;
     /* a metrics client that hangs up, a lease break: not reasons to die */
@@ -686,6 +710,7 @@ int run_main(int argc, char **argv)
         uv_timer_start(&r.watchdog_timer, on_watchdog, 0, wd_usec / 2000 ? wd_usec / 2000 : 1);
 
     uv_run(&loop, UV_RUN_DEFAULT);
+    uv_close((uv_handle_t *)&r.stop_timer, close_cb);
 out:
     /* inboxes closed at stop; a failed start may still hold some */
     for (size_t i = 0; i < r.ninboxes; i++)

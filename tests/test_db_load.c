@@ -357,6 +357,25 @@ Test(db, a_document_the_database_refuses_leaves_no_partial_rows)
     free(err);
 }
 
+Test(db, a_document_refused_even_as_failed_is_set_aside_and_the_rest_loads)
+{
+    char args[600], *out, *err;
+    /* refuses every documents row of seed 000, its failure record included */
+    cr_assert_eq(tdb_run("migrate", "", NULL, NULL), 0);
+    tdb_exec("CREATE FUNCTION public.wall() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+             "IF NEW.source_name = '" SEED0 "' THEN RAISE EXCEPTION 'no room for this one'; END IF; "
+             "RETURN NEW; END $$");
+    tdb_exec("CREATE TRIGGER wall BEFORE INSERT ON minutes.documents FOR EACH ROW EXECUTE FUNCTION public.wall()");
+    snprintf(args, sizeof args, "'%s/seeds'", TEST_DATA_DIR);
+    cr_expect_eq(tdb_run("ingest", args, &out, &err), 1, "%s", err);
+    cr_expect_not_null(strstr(out, "failed: the database refused the document and its failure record"), "%s", out);
+    cr_expect_not_null(strstr(out, "no room for this one"), "%s", out);
+    cr_expect_eq(tdb_int("SELECT count(*) FROM minutes.documents WHERE source_name = '" SEED0 "'"), 0);
+    cr_expect_eq(tdb_int("SELECT count(*) FROM minutes.documents WHERE status = 'loaded'"), 4);
+    free(out);
+    free(err);
+}
+
 /* n copies of each seed, each a different document of the same meeting */
 static void write_variants(int n)
 {

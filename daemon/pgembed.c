@@ -849,6 +849,32 @@ fail:
     return -1;
 }
 
+/* pg/owner holds the pid of the minutesd that started the server, which
+ * is the one to stop it.  A running server whose owner is gone (killed, or
+ * a stop that ran out of time) is adopted, so it is stopped by whoever
+ * finds it next instead of running unowned for ever. */
+static void claim(struct pgembed *pg)
+{
+    char *owner = str_printf("%s/owner", pg->root), pid[32];
+    snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    write_file(pg, owner, pid);
+    free(owner);
+}
+
+static bool owner_gone(const struct pgembed *pg)
+{
+    char *owner = str_printf("%s/owner", pg->root);
+    FILE *f = fopen(owner, "r");
+    long pid = 0;
+    bool gone = false;
+    if (f) {
+        gone = fscanf(f, "%ld", &pid) == 1 && pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+        fclose(f);
+    }
+    free(owner);
+    return gone;
+}
+
 /* initdb if needed, then start the server unless it is already running. */
 static int start_server(struct pgembed *pg, char *err, size_t errlen)
 {
@@ -879,7 +905,13 @@ static int start_server(struct pgembed *pg, char *err, size_t errlen)
     if (st < 0)
         goto out;
     if (st == 0) {
-        rc = 0; /* another minutesd started it: use it, leave it running */
+        /* another minutesd started it: use it, leave it running - unless
+         * that one is gone */
+        if (owner_gone(pg)) {
+            pg->started = true;
+            claim(pg);
+        }
+        rc = 0;
         goto out;
     }
     if (write_config(pg, err, errlen) < 0)
@@ -905,6 +937,7 @@ static int start_server(struct pgembed *pg, char *err, size_t errlen)
         goto out;
     }
     pg->started = true;
+    claim(pg);
     rc = 0;
 out:
     free(version);
@@ -1055,6 +1088,9 @@ void pgembed_stop(struct pgembed *pg)
         char *stop[] = {pg->pg_ctl, "-D", pg->data, "-m", "fast", "-w", "stop", NULL};
         char ignored[256];
         run_tool(pg, stop, NULL, ignored, sizeof ignored);
+        char *owner = str_printf("%s/owner", pg->root);
+        unlink(owner);
+        free(owner);
     }
     free(pg->root);
     free(pg->data);

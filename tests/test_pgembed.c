@@ -8,6 +8,7 @@
  * cluster instead of each case making its own.
  */
 #include <criterion/criterion.h>
+#include <sys/wait.h>
 #include <errno.h>
 #include <ftw.h>
 #include <libpq-fe.h>
@@ -181,6 +182,32 @@ Test(pgembed, lifecycle)
     pgembed_stop(handles[2]);
     handles[2] = NULL;
     cr_assert_not(can_connect(saved));
+}
+
+Test(pgembed, a_server_whose_owner_died_is_adopted_and_stopped)
+{
+    char path[512], saved[512];
+    handles[0] = start_ok();
+    snprintf(saved, sizeof saved, "%s", pgembed_conninfo(handles[0]));
+
+    /* the owner gone, as after a kill -9: a pid that has exited */
+    pid_t dead = fork();
+    if (dead == 0)
+        _exit(0);
+    waitpid(dead, NULL, 0);
+    snprintf(path, sizeof path, "%s/pg/owner", state);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fprintf(f, "%ld\n", (long)dead);
+    fclose(f);
+
+    handles[1] = start_ok();
+    cr_assert(can_connect(saved));
+    pgembed_stop(handles[1]);   /* adopted it, so stops it */
+    handles[1] = NULL;
+    cr_assert_not(can_connect(saved), "an orphaned server was left running");
+    pgembed_stop(handles[0]);
+    handles[0] = NULL;
 }
 
 Test(pgembed, socket_path_too_long)

@@ -303,8 +303,6 @@ int main(int argc, char **argv)
         printf("  peak RSS of the daemon: %.1f MB during the backlog (%.1f MB after the latency run)\n",
                (double)hwm / 1024, (double)rss_drops / 1024);
     }
-    printf("daemon log: %s\n", log);
-
     PQfinish(c);
     if (admin) {
         char sql[128];
@@ -313,5 +311,14 @@ int main(int argc, char **argv)
         PQfinish(admin);
     }
     pgembed_stop(embed);
+    /* the daemon's log is worth keeping; the gigabyte of files and cluster
+     * beside it is not */
+    char kept[128], cmd[8600];
+    snprintf(kept, sizeof kept, "/tmp/minutesd-benchd-%d.log", (int)getpid());
+    if (rename(log, kept) == 0)
+        printf("daemon log: %s\n", kept);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "bench_daemon: could not remove %s\n", dir);
     return 0;
 }

@@ -47,9 +47,18 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* What must not outlive a failed run: the daemon and the private cluster. */
+static pid_t g_daemon;
+static struct pgembed *g_embed;
+
 static void die(const char *what, const char *why)
 {
     fprintf(stderr, "bench_daemon: %s: %s\n", what, why);
+    if (g_daemon > 0) {
+        kill(g_daemon, SIGTERM);
+        waitpid(g_daemon, NULL, 0);
+    }
+    pgembed_stop(g_embed);
     exit(1);
 }
 
@@ -118,6 +127,7 @@ static pid_t start_daemon(const char *bin, const char *config, const char *log)
         execl(bin, bin, "run", "--config", config, (char *)NULL);
         _exit(127);
     }
+    g_daemon = pid;
     return pid;
 }
 
@@ -126,6 +136,7 @@ static void stop_daemon(pid_t pid)
     int status;
     kill(pid, SIGTERM);
     waitpid(pid, &status, 0);
+    g_daemon = 0;
 }
 
 /* Waits for a document_loaded NOTIFY; its arrival time, or -1 after 10 s. */
@@ -229,6 +240,7 @@ int main(int argc, char **argv)
         embed = pgembed_start(dir, err, sizeof err);
         if (!embed)
             die("private cluster", err);
+        g_embed = embed;
         snprintf(conninfo, sizeof conninfo, "%s", pgembed_conninfo(embed));
     }
     c = db_connect(conninfo, err, sizeof err);
@@ -288,8 +300,10 @@ int main(int argc, char **argv)
             long kb = vm_hwm_kb(pid);
             hwm = kb > hwm ? kb : hwm;
             int status;
-            if (waitpid(pid, &status, WNOHANG) == pid)
+            if (waitpid(pid, &status, WNOHANG) == pid) {
+                g_daemon = 0;
                 die("daemon", "exited during the backlog (see its log)");
+            }
             if (now() - t0 > 1800)
                 die("backlog", "not done after 30 minutes");
             usleep(20000);

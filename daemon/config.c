@@ -276,9 +276,11 @@ static char *beside(const char *inbox, const char *name)
 static void inbox_defaults(struct config_inbox *in)
 {
     memset(in, 0, sizeof *in);
-    in->patterns = xcalloc(1, sizeof *in->patterns);
-    in->patterns[0] = xstrndup("*.txt", 5);
-    in->npatterns = 1;
+    static const char *const defaults[] = {"*.txt", "*.html", "*.htm", "*.pdf", "*.docx"};
+    in->npatterns = sizeof defaults / sizeof *defaults;
+    in->patterns = xcalloc(in->npatterns, sizeof *in->patterns);
+    for (size_t i = 0; i < in->npatterns; i++)
+        in->patterns[i] = xstrndup(defaults[i], strlen(defaults[i]));
     in->after = CONFIG_AFTER_MOVE;
     in->settle_ms = 200;
 }

@@ -2,7 +2,8 @@
  * config: the JSON configuration file (jansson).
  *
  * Every option has a default, so no file at all is a valid configuration:
- * the private cluster under ./var, one inbox ./inbox taking *.txt, metrics
+ * the private cluster under ./var, one inbox ./inbox taking text, HTML, PDF
+ * and DOCX files, metrics
  * on 127.0.0.1:9464, text logs at level info.  Unknown keys are errors
  * rather than silently ignored: a misspelt "databse" would otherwise
  * quietly start the private cluster.  Every error names the file, line and
@@ -33,7 +34,8 @@ enum config_log_level { CONFIG_LOG_ERROR = 3, CONFIG_LOG_WARNING = 4, CONFIG_LOG
 
 struct config_inbox {
     char *path;          /* the watched directory */
-    char **patterns;     /* shell globs on the file name, matched case-insensitively; default {"*.txt"} */
+    char **patterns;     /* shell globs on the file name, matched case-insensitively; default
+                            {"*.txt", "*.html", "*.htm", "*.pdf", "*.docx"} */
     size_t npatterns;
     enum config_after after;
     int settle_ms;       /* unchanged for this long before it is taken; default 200 */

@@ -9,6 +9,7 @@
  * transaction has committed.
  */
 #include "commands.h"
+#include "extract.h"
 #include "inbox.h"
 #include "loader.h"
 #include "progress.h"
@@ -196,7 +197,7 @@ int ingest_main(int argc, char **argv)
         char *uri = file_uri(path);
         char *name = utf8_copy(base ? base + 1 : path);
         enum stage_result res;
-        struct md_doc *doc = pipeline_run(data, len, name, uri, NULL, &res);
+        struct md_doc *doc = extract_pipeline(data, len, name, uri, NULL, &res);
         free(name);
         free(uri);
         free(data);

@@ -5,6 +5,7 @@
 #include "intake.h"
 
 #include "commands.h"
+#include "extract.h"
 #include "log.h"
 #include "pipeline.h"
 #include "util.h"

@@ -23,6 +23,7 @@
  */
 #include "commands.h"
 #include "db.h"
+#include "extract.h"
 #include "migrate.h"
 #include "model.h"
 #include "pipeline.h"
@@ -114,7 +115,7 @@ static int cmd_parse(int argc, char **argv)
         char *uri = file_uri(path);
         enum stage_result res;
         char *name = utf8_copy(base ? base + 1 : path);
-        struct md_doc *doc = pipeline_run(data, len, name, uri, &opts, &res);
+        struct md_doc *doc = extract_pipeline(data, len, name, uri, &opts, &res);
         free(name);
         free(uri);
         free(data);
@@ -170,6 +171,7 @@ int migrate_main(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    extract_init();
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;

@@ -454,9 +454,13 @@ static int apply_inboxes(struct run *r, const struct config *cfg)
                 rc = -1;
                 continue;
             }
-            log_info("inbox %s: watching for %s%s (after loading: %s)", cfg->inboxes[i].path,
-                     cfg->inboxes[i].patterns[0], cfg->inboxes[i].npatterns > 1 ? ", …" : "",
+            struct buf pats;
+            buf_init(&pats, 0);
+            for (size_t k = 0; k < cfg->inboxes[i].npatterns; k++)
+                buf_printf(&pats, "%s%s", k ? " " : "", cfg->inboxes[i].patterns[k]);
+            log_info("inbox %s: watching for %s (after loading: %s)", cfg->inboxes[i].path, pats.data,
                      config_after_str(cfg->inboxes[i].after));
+            buf_free(&pats);
         }
         next[n++] = in;
     }

@@ -104,6 +104,22 @@ static size_t utf8_seq(const unsigned char *s, size_t avail, size_t *bad)
     return need + 1;
 }
 
+bool decode_utf8_valid(const unsigned char *s, size_t n)
+{
+    size_t i = 0, bad;
+    while (i < n) {
+        if (s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t len = utf8_seq(s + i, n - i, &bad);
+        if (!len)
+            return false;
+        i += len;
+    }
+    return true;
+}
+
 /*
  * Validates s[0..n) as UTF-8 and writes the normalised text to d, returning
  * the bytes written.  d may equal s (the iconv paths normalise in place):

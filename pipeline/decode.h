@@ -15,6 +15,7 @@
 #ifndef MINUTESD_DECODE_H
 #define MINUTESD_DECODE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum decode_error {
@@ -54,5 +55,9 @@ int decode_text(const unsigned char *in, size_t n, size_t max_bytes, struct deco
 
 /* A one-line reason for an error code, for messages ("binary data, not text"). */
 const char *decode_strerror(int err);
+
+/* Is s[0..n) well-formed UTF-8 (no overlongs, surrogates or code points
+ * past U+10FFFF)?  The same rules the decoder applies. */
+bool decode_utf8_valid(const unsigned char *s, size_t n);
 
 #endif

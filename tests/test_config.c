@@ -47,7 +47,9 @@ Test(config, defaults_without_a_file)
     cr_assert_str_eq(c->inboxes[0].path, "./inbox");
     cr_assert_str_eq(c->inboxes[0].processed, "./processed");
     cr_assert_str_eq(c->inboxes[0].failed, "./failed");
+    cr_assert_eq(c->inboxes[0].npatterns, 5);
     cr_assert_str_eq(c->inboxes[0].patterns[0], "*.txt");
+    cr_assert_str_eq(c->inboxes[0].patterns[3], "*.pdf");
     cr_assert_eq(c->inboxes[0].after, CONFIG_AFTER_MOVE);
     cr_assert_eq(c->inboxes[0].settle_ms, 200);
     cr_assert_str_eq(c->metrics_listen, "127.0.0.1:9464");
@@ -153,7 +155,9 @@ Test(inbox, which_names_are_taken)
     const struct config_inbox *in = &c->inboxes[0];
     cr_assert(inbox_wants(in, "referat.txt"));
     cr_assert(inbox_wants(in, "REFERAT.TXT"), "patterns ignore case");
-    cr_assert_not(inbox_wants(in, "referat.pdf"));
+    cr_assert(inbox_wants(in, "referat.pdf"));
+    cr_assert(inbox_wants(in, "Referat.DOCX"));
+    cr_assert_not(inbox_wants(in, "referat.odt"));
     cr_assert_not(inbox_wants(in, ".referat.txt"));
     cr_assert_not(inbox_wants(in, ".#referat.txt"));
     cr_assert_not(inbox_wants(in, "referat.txt.tmp"));

@@ -184,7 +184,7 @@ void intake_run(struct intake *t)
     char *uri = file_uri(t->path);
     char *name = utf8_copy(t->name);
     enum stage_result res;
-    struct md_doc *doc = pipeline_run(data, len, name, uri, NULL, &res);
+    struct md_doc *doc = extract_pipeline(data, len, name, uri, NULL, &res);
     t->doc = loader_prepare(doc, res, t->path);
     t->rejected = res != STAGE_OK;
     t->issues = issues_json(doc);

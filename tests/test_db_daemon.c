@@ -628,3 +628,71 @@ Test(daemon, a_kept_file_is_not_loaded_again_by_a_rescan)
     cr_expect_eq(td_count_files(failed, NULL), 0);
     assert_exit_0(pid, td_stop(pid, 10000));
 }
+
+/* A seed published as a web page: paragraphs, <br> line breaks, a menu
+ * and a script the page would have.  (Seed 004 has no tabs: a tab in a
+ * web page is only a space, so a seed with tab-aligned tables of contents
+ * would need them as <table> rows, which test_extract covers.) */
+static char *seed_as_html(int i, size_t *len)
+{
+    size_t n;
+    char *p = seed_path(i);
+    char *text = (char *)test_read_file(p, &n);
+    struct buf b;
+    buf_init(&b, 0);
+    buf_printf(&b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Referat</title>"
+                   "<script>var menu = 1;</script></head><body><nav><a href=\"/\">Forside</a></nav><p>");
+    for (size_t k = 0; k < n; k++) {
+        char c = text[k];
+        if (c == '\n' && k + 1 < n && text[k + 1] == '\n') {
+            buf_printf(&b, "</p>\n<p>");
+            while (k + 1 < n && text[k + 1] == '\n')
+                k++;
+        } else if (c == '\n') {
+            buf_printf(&b, "<br>\n");
+        } else if (c == '<') {
+            buf_printf(&b, "&lt;");
+        } else if (c == '>') {
+            buf_printf(&b, "&gt;");
+        } else if (c == '&') {
+            buf_printf(&b, "&amp;");
+        } else if (c != '\r') {
+            buf_append(&b, &c, 1);
+        }
+    }
+    buf_printf(&b, "</p></body></html>\n");
+    free(text);
+    free(p);
+    return buf_steal(&b, len);
+}
+
+Test(daemon, a_web_page_dropped_in_loads_like_its_text)
+{
+    paths();
+    config_one(tdb_conninfo, "", "");
+    pid_t pid = start_daemon();
+
+    size_t len;
+    char *page = seed_as_html(4, &len), path[400], *p2 = seed_path(4), cmd[1200];
+    snprintf(path, sizeof path, "%s/referat.html", inbox);
+    td_write_file(path, page, len);
+    td_await(pid, 30000, td_count_files(processed, ".html") == 1, "referat.html not loaded\n%s", td_tail(pid));
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s/referat.txt'", p2, inbox);
+    cr_assert_eq(system(cmd), 0);
+    td_await(pid, 30000, td_count_files(processed, ".txt") == 1, "referat.txt not loaded\n%s", td_tail(pid));
+
+    /* two documents, both loaded, one meeting: the page is a version of the
+     * same meeting with the same items */
+    cr_expect_eq(tdb_int("SELECT count(*) FROM minutes.documents WHERE status = 'loaded'"), 2);
+    cr_expect_eq(tdb_int("SELECT count(*) FROM minutes.meetings"), 1);
+    cr_expect_eq(tdb_int("SELECT count(DISTINCT jsonb_array_length(model->'items')) FROM minutes.documents"), 1);
+    char *meetings = tdb_str("SELECT string_agg(source_name || ': ' || (model->'meeting')::text, E'\\n') "
+                             "FROM minutes.documents");
+    cr_expect_eq(tdb_int("SELECT count(DISTINCT model->'meeting') FROM minutes.documents"), 1,
+                 "the page and the text give the same meeting:\n%s", meetings);
+    free(meetings);
+    cr_expect_eq(td_count_files(failed, NULL), 0);
+    assert_exit_0(pid, td_stop(pid, 10000));
+    free(page);
+    free(p2);
+}

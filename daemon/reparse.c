@@ -53,8 +53,8 @@ int reparse_main(int argc, char **argv)
     /* Three fixed queries; $1 is the current parser version in each. */
     static const char *const queries[] = {
         "SELECT d.id FROM minutes.documents d WHERE d.parser_version <> $1 AND d.raw_text IS NOT NULL ORDER BY d.id",
-        "SELECT d.id FROM minutes.documents d WHERE d.status = 'failed' AND $1::text IS NOT NULL "
-        "AND d.raw_text IS NOT NULL ORDER BY d.id",
+        ("SELECT d.id FROM minutes.documents d WHERE d.status = 'failed' AND $1::text IS NOT NULL "
+         "AND d.raw_text IS NOT NULL ORDER BY d.id"),
         "SELECT d.id FROM minutes.documents d WHERE $1::text IS NOT NULL AND d.raw_text IS NOT NULL ORDER BY d.id",
     };
     const char *sql = queries[0];

@@ -7,7 +7,7 @@
  *   minutesd ingest FILE|DIR…           parse and load into PostgreSQL
  *   minutesd listen [--since ID]        print change events as JSON lines
  *   minutesd reparse [--failed | --all] re-run the current parser over stored text
- *   minutesd psql [-- ARGS]             psql on minutesd's database (starting it if private)
+ *   minutesd psql [PSQL-ARGS]           psql on minutesd's database (starting it if private)
  *   minutesd run                        the daemon: watch the inboxes, load what arrives
  *   minutesd check-config FILE          validate a configuration file without starting
  *   minutesd version
@@ -42,7 +42,7 @@ static void usage(FILE *f)
           "       minutesd ingest [DBOPTS] [--batch N] FILE|DIR...\n"
           "       minutesd listen [DBOPTS] [--since ID] [--count N]\n"
           "       minutesd reparse [DBOPTS] [--failed | --all]\n"
-          "       minutesd psql [DBOPTS] [-- PSQL-ARGS...]\n"
+          "       minutesd psql [DBOPTS] [PSQL-ARGS...]\n"
           "       minutesd run [DBOPTS] [--log-format text|json] [--log-level LEVEL]\n"
           "       minutesd check-config FILE\n"
           "       minutesd version\n"

@@ -1,5 +1,5 @@
 /*
- * psql: `minutesd psql [DBOPTS] [-- PSQL-ARGS…]` - psql on minutesd's database.
+ * psql: `minutesd psql [DBOPTS] [PSQL-ARGS…] [-- PSQL-ARGS…]` - psql on minutesd's database.
  *
  * The private cluster only runs while a minutesd command does, so a person
  * who wants to look at what was loaded needs a command that starts it,
@@ -36,9 +36,14 @@ int psql_main(int argc, char **argv)
     int nextra = 0;
     while (extra && extra[nextra])
         nextra++;
+    /* what is not ours is psql's: `minutesd psql -c 'TABLE …'` works
+     * without the "--" (which still separates when a psql option would
+     * look like ours) */
     argc = session_parse_args(argc, argv, &so, err, sizeof err);
-    if (argc != 0) {
-        fprintf(stderr, "usage: minutesd psql [--config FILE] [--db CONNINFO] [--state-dir DIR] [-- PSQL-ARGS...]\n");
+    if (argc < 0) {
+        fprintf(stderr, "minutesd: %s\nusage: minutesd psql [--config FILE] [--db CONNINFO] [--state-dir DIR] "
+                        "[PSQL-ARGS...] [-- PSQL-ARGS...]\n",
+                err);
         return EXIT_USAGE;
     }
     /* a session, so the schema is there before anyone looks */
@@ -47,14 +52,16 @@ int psql_main(int argc, char **argv)
         fprintf(stderr, "minutesd: %s\n", err);
         return EXIT_USAGE;
     }
-    char **av = calloc((size_t)nextra + 4, sizeof *av);
+    char **av = calloc((size_t)(argc + nextra) + 4, sizeof *av);
     if (!av)
         goto out;
     av[0] = "psql";
     av[1] = "--dbname";
     av[2] = (char *)session_conninfo(s);
+    for (int i = 0; i < argc; i++)
+        av[3 + i] = argv[i];
     for (int i = 0; i < nextra; i++)
-        av[3 + i] = extra[i];
+        av[3 + argc + i] = extra[i];
     /* psql handles ^C itself; we must outlive it to stop the cluster */
     signal(SIGINT, SIG_IGN);
     pid_t pid = fork();

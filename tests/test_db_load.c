@@ -594,3 +594,14 @@ Test(db, a_file_name_that_is_not_utf8_does_not_stop_the_load)
     free(sp);
     free(p);
 }
+
+Test(db, psql_passes_its_arguments_with_or_without_the_separator)
+{
+    char *out;
+    cr_assert_eq(tdb_run("psql", "-At -c 'SELECT 41 + 1'", &out, NULL), 0);
+    cr_expect_str_eq(out, "42\n");
+    free(out);
+    cr_assert_eq(tdb_run("psql", "-- -At -c 'SELECT count(*) FROM minutes.documents'", &out, NULL), 0);
+    cr_expect_str_eq(out, "0\n", "the schema is there before anyone looks");
+    free(out);
+}

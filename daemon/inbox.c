@@ -475,15 +475,14 @@ static void scan_done(uv_work_t *w, int status)
                 log_info("inbox %s: readable again", in->cfg.path);
             /* a directory deleted and made again, or moved away and
              * another put in its place, is not the one inotify watches */
-            if (in->watching && (in->watch_dev != j->dir_dev || in->watch_ino != j->dir_ino)) {
+            if (in->watching && in->watch_ino && (in->watch_dev != j->dir_dev || in->watch_ino != j->dir_ino)) {
                 log_info("inbox %s: the directory was replaced; watching the new one", in->cfg.path);
                 stop_watch(in);
             }
-            if (!in->watching) {
+            if (!in->watching)
                 start_watch(in);
-                in->watch_dev = j->dir_dev;
-                in->watch_ino = j->dir_ino;
-            }
+            in->watch_dev = j->dir_dev;
+            in->watch_ino = j->dir_ino;
             in->truncated = j->truncated;
             /* waiting entries whose file is gone: forget them */
             size_t k = 0;
@@ -591,8 +590,7 @@ void inbox_unref(struct inbox *in)
         free_inbox(in);
 }
 
-/* mkdir -p, for an inbox that does not exist yet.  Called once at create
- * (and SIGHUP) time: a few mkdir calls, not worth a thread-pool trip. */
+/* mkdir -p, for an inbox that does not exist yet. */
 static int make_dirs(const char *path)
 {
     char *p = xstrndup(path, strlen(path));
@@ -614,24 +612,28 @@ static int make_dirs(const char *path)
     return rc;
 }
 
-struct inbox *inbox_create(uv_loop_t *loop, const struct config_inbox *cfg, int rescan_s, inbox_take_cb take,
-                           void *ud, char *err, size_t errlen)
+int inbox_prepare(const struct config_inbox *cfg, char *err, size_t errlen)
 {
-    struct inbox *in;
     struct stat st;
-    int rc;
-
     if (stat(cfg->path, &st) < 0) {
-        rc = make_dirs(cfg->path);
+        int rc = make_dirs(cfg->path);
         if (rc < 0) {
             snprintf(err, errlen, "inbox %s: could not create directory: %s", cfg->path, strerror(-rc));
-            return NULL;
+            return -1;
         }
         log_info("inbox %s: created", cfg->path);
     } else if (!S_ISDIR(st.st_mode)) {
         snprintf(err, errlen, "inbox %s: not a directory", cfg->path);
-        return NULL;
+        return -1;
     }
+    return 0;
+}
+
+struct inbox *inbox_create(uv_loop_t *loop, const struct config_inbox *cfg, int rescan_s, inbox_take_cb take,
+                           void *ud)
+{
+    struct inbox *in;
+
     in = xcalloc(1, sizeof *in);
     in->loop = loop;
     copy_config(&in->cfg, cfg);
@@ -644,11 +646,7 @@ struct inbox *inbox_create(uv_loop_t *loop, const struct config_inbox *cfg, int 
     uv_timer_init(loop, &in->rescan_timer);
     in->watch.data = in->due_timer.data = in->rescan_timer.data = in;
     in->handles = 3;
-    start_watch(in);
-    if (in->watching && stat(cfg->path, &st) == 0) {
-        in->watch_dev = (uint64_t)st.st_dev;
-        in->watch_ino = (uint64_t)st.st_ino;
-    }
+    start_watch(in);   /* which directory it is on, the first scan (at once) records */
     uv_timer_start(&in->rescan_timer, on_rescan, 0, (uint64_t)rescan_s * 1000);
     return in;
 }

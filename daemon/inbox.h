@@ -45,10 +45,15 @@ struct inbox_ident {
  * at the next inbox_pump). */
 typedef bool (*inbox_take_cb)(void *ud, struct inbox *in, const char *name, const struct inbox_ident *kept);
 
-/* New inbox watching cfg->path (copied); the directory is created if
- * missing.  New, or NULL with err set. */
+/* Makes sure cfg->path is a directory, creating it (and its parents) if
+ * missing.  Blocking: call it before the loop runs or on the thread pool.
+ * 0, or -1 with err set. */
+int inbox_prepare(const struct config_inbox *cfg, char *err, size_t errlen);
+
+/* New inbox watching cfg->path (copied), which inbox_prepare made ready.
+ * Does nothing that blocks. */
 struct inbox *inbox_create(uv_loop_t *loop, const struct config_inbox *cfg, int rescan_s, inbox_take_cb take,
-                           void *ud, char *err, size_t errlen);
+                           void *ud);
 
 /* Stops watching and lets go of the creator's reference.  The memory goes
  * when the handles are closed and the last inbox_unref is done. */

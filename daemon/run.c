@@ -434,26 +434,46 @@ static struct inbox *find_inbox(struct run *r, const char *path)
     return NULL;
 }
 
-/* Makes the running inboxes those of cfg.  0, or -1 if one could not be
- * started (said in the log; the others run). */
-static int apply_inboxes(struct run *r, const struct config *cfg)
+/* inbox_prepare for every inbox of cfg: one error per inbox (new, each
+ * new or NULL where it is ready).  Blocking: before the loop runs, or on
+ * the thread pool. */
+static char **prepare_inboxes(const struct config *cfg)
+{
+    char **errs = xcalloc(cfg->ninboxes + 1, sizeof *errs);
+    char err[512];
+    for (size_t i = 0; i < cfg->ninboxes; i++)
+        if (inbox_prepare(&cfg->inboxes[i], err, sizeof err) < 0)
+            errs[i] = xstrndup(err, strlen(err));
+    return errs;
+}
+
+static void free_errors(char **errs, size_t n)
+{
+    for (size_t i = 0; errs && i < n; i++)
+        free(errs[i]);
+    free(errs);
+}
+
+/* Makes the running inboxes those of cfg, whose directories
+ * prepare_inboxes made ready (errs: its answer).  0, or -1 if one could not
+ * be started (said in the log; the others run). */
+static int apply_inboxes(struct run *r, const struct config *cfg, char *const *errs)
 {
     struct inbox **next = xcalloc(cfg->ninboxes + 1, sizeof *next);
     size_t n = 0;
     int rc = 0;
-    char err[512];
 
     for (size_t i = 0; i < cfg->ninboxes; i++) {
         struct inbox *in = find_inbox(r, cfg->inboxes[i].path);
         if (in) {
             inbox_reconfigure(in, &cfg->inboxes[i], cfg->rescan_s);
         } else {
-            in = inbox_create(r->loop, &cfg->inboxes[i], cfg->rescan_s, take, r, err, sizeof err);
-            if (!in) {
-                log_error("%s", err);
+            if (errs[i]) {
+                log_error("%s", errs[i]);
                 rc = -1;
                 continue;
             }
+            in = inbox_create(r->loop, &cfg->inboxes[i], cfg->rescan_s, take, r);
             struct buf pats;
             buf_init(&pats, 0);
             for (size_t k = 0; k < cfg->inboxes[i].npatterns; k++)
@@ -501,21 +521,40 @@ static bool same_str(const char *a, const char *b)
     return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
-static void reload(struct run *r)
-{
-    char err[1024];
+/* SIGHUP: the file is read and missing inbox directories are made on the
+ * thread pool (reload_work); the loop only swaps (reload_done). */
+struct reload_job {
+    uv_work_t work;
+    struct run *r;
+    char *path;
     struct config *cfg;
+    char **errs;
+    char err[1024];
+};
 
-    if (r->stopping)
-        return;   /* new inboxes now would keep the loop from ending */
-    if (!r->config_path) {
-        log_info("SIGHUP: no configuration file to reload (started without --config)");
-        return;
+static void reload_work(uv_work_t *w)
+{
+    struct reload_job *j = w->data;
+    j->cfg = config_load(j->path, j->err, sizeof j->err);
+    if (j->cfg)
+        j->errs = prepare_inboxes(j->cfg);
+}
+
+static void reload_done(uv_work_t *w, int status)
+{
+    struct reload_job *j = w->data;
+    struct run *r = j->r;
+    struct config *cfg = j->cfg;
+    size_t nerrs = cfg ? cfg->ninboxes : 0;
+
+    (void)status;
+    if (r->stopping) {
+        config_destroy(cfg);   /* new inboxes now would keep the loop from ending */
+        goto out;
     }
-    cfg = config_load(r->config_path, err, sizeof err);
     if (!cfg) {
-        log_error("configuration not reloaded, still running on the previous one: %s", err);
-        return;
+        log_error("configuration not reloaded, still running on the previous one: %s", j->err);
+        goto out;
     }
     apply_overrides(r, cfg);
     if (!same_str(cfg->database, r->cfg->database) || strcmp(cfg->state_dir, r->cfg->state_dir) != 0 ||
@@ -523,7 +562,7 @@ static void reload(struct run *r)
         log_warning("configuration reloaded, but \"database\", \"state_dir\" and \"batch\" take effect only "
                     "after a restart");
     log_setup(cfg->log_level, cfg->log_format);
-    apply_inboxes(r, cfg);
+    apply_inboxes(r, cfg, j->errs);
     if (!same_str(cfg->metrics_listen, r->cfg->metrics_listen))
         start_metrics(r, cfg->metrics_listen);
     config_destroy(r->cfg);
@@ -532,6 +571,25 @@ static void reload(struct run *r)
              r->ninboxes == 1 ? "" : "es");
     sd_notify(0, "READY=1");
     pump_all(r);
+out:
+    free_errors(j->errs, nerrs);
+    free(j->path);
+    free(j);
+}
+
+static void reload(struct run *r)
+{
+    if (r->stopping)
+        return;
+    if (!r->config_path) {
+        log_info("SIGHUP: no configuration file to reload (started without --config)");
+        return;
+    }
+    struct reload_job *j = xcalloc(1, sizeof *j);
+    j->r = r;
+    j->path = xstrndup(r->config_path, strlen(r->config_path));
+    j->work.data = j;
+    uv_queue_work(r->loop, &j->work, reload_work, reload_done);
 }
 
 /* ---- stopping ---------------------------------------------------------- */
@@ -689,7 +747,10 @@ int run_main(int argc, char **argv)
         goto out;
     }
     seed_samples(r.cfg);
-    if (apply_inboxes(&r, r.cfg) < 0 && r.ninboxes == 0 && r.cfg->ninboxes > 0) {
+    char **errs = prepare_inboxes(r.cfg);   /* before the loop runs: blocking is fine */
+    int applied = apply_inboxes(&r, r.cfg, errs);
+    free_errors(errs, r.cfg->ninboxes);
+    if (applied < 0 && r.ninboxes == 0 && r.cfg->ninboxes > 0) {
         log_error("no inbox could be watched");
         r.exit_status = EXIT_USAGE;
         metrics_server_stop(r.ms);

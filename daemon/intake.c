@@ -8,11 +8,11 @@
 #include "extract.h"
 #include "log.h"
 #include "pipeline.h"
+#include "readfile.h"
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,25 +94,6 @@ static int writer_open(int fd)
     return -1;
 }
 
-static char *issues_json(const struct md_doc *doc)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; i < doc->nissues; i++) {
-        const struct md_issue *is = &doc->issues[i];
-        json_t *o = json_pack("{s:s, s:s, s:s?}", "severity", is->severity, "code", is->code, "message",
-                              is->message);
-        if (o && is->item >= 0)
-            json_object_set_new(o, "item", json_integer(is->item));
-        if (o && is->line >= 0)
-            json_object_set_new(o, "line", json_integer(is->line));
-        if (o)
-            json_array_append_new(a, o);
-    }
-    char *s = json_dumps(a, JSON_COMPACT);
-    json_decref(a);
-    return s;
-}
-
 void intake_run(struct intake *t)
 {
     struct stat st, st2;
@@ -157,24 +138,16 @@ void intake_run(struct intake *t)
         t->result = INTAKE_SAME;
         goto out;
     }
-    if ((uint64_t)st.st_size > PIPELINE_MAX_BYTES) {
+    int rc = readfile_fd(fd, PIPELINE_MAX_BYTES, &data, &len);
+    if (rc == -EFBIG) {
         char lim[32];
         snprintf(lim, sizeof lim, "%zu", PIPELINE_MAX_BYTES >> 20);
         unreadable(t, "cannot load: larger than %s MiB", lim);
         goto out;
     }
-    data = xmalloc((size_t)st.st_size + 1);
-    while (len < (size_t)st.st_size) {
-        ssize_t r = read(fd, data + len, (size_t)st.st_size - len);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            io_error(t, "read", errno, true);
-            goto out;
-        }
-        if (r == 0)
-            break;
-        len += (size_t)r;
+    if (rc < 0) {
+        io_error(t, "read", -rc, true);
+        goto out;
     }
     if (fstat(fd, &st2) < 0 || !same_file(&st, &st2) || len != (size_t)st.st_size) {
         not_ready(t, (uint64_t)t->settle_ms);   /* written to while we read */
@@ -187,7 +160,10 @@ void intake_run(struct intake *t)
     struct md_doc *doc = extract_pipeline(data, len, name, uri, NULL, &res);
     t->doc = loader_prepare(doc, res, t->path);
     t->rejected = res != STAGE_OK;
-    t->issues = issues_json(doc);
+    struct buf issues;
+    buf_init(&issues, 0);
+    model_issues_json(doc, &issues);
+    t->issues = buf_steal(&issues, NULL);
     if (t->rejected) {
         const char *why = pipeline_first_error(doc);
         t->reason = xstrndup(why ? why : "rejected", strlen(why ? why : "rejected"));

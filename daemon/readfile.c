@@ -10,15 +10,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int readfile_all(const char *path, size_t max, unsigned char **data, size_t *len)
+int readfile_fd(int fd, size_t max, unsigned char **data, size_t *len)
 {
     int rc = 0;
     unsigned char *buf = NULL;
     *data = NULL;
     *len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0)
-        return -errno;
     struct stat st;
     if (fstat(fd, &st) < 0) {
         rc = -errno;
@@ -67,6 +64,17 @@ int readfile_all(const char *path, size_t max, unsigned char **data, size_t *len
     buf = NULL;
 out:
     free(buf);
+    return rc;
+}
+
+int readfile_all(const char *path, size_t max, unsigned char **data, size_t *len)
+{
+    *data = NULL;
+    *len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
+        return -errno;
+    int rc = readfile_fd(fd, max, data, len);
     close(fd);
     return rc;
 }

@@ -13,4 +13,7 @@
 /* 0 on success (*data new, free()); -errno or -EFBIG on failure. */
 int readfile_all(const char *path, size_t max, unsigned char **data, size_t *len);
 
+/* The same from an open descriptor (read from where it is; not closed). */
+int readfile_fd(int fd, size_t max, unsigned char **data, size_t *len);
+
 #endif

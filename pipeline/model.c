@@ -333,6 +333,30 @@ static void json_item(struct jw *w, const struct md_item *it)
     jw_close(w, '}');
 }
 
+static void json_issues(struct jw *w, const struct md_doc *doc)
+{
+    jw_open(w, '[');
+    for (size_t i = 0; i < doc->nissues; i++) {
+        const struct md_issue *is = &doc->issues[i];
+        jw_sep(w);
+        jw_open(w, '{');
+        jw_kstr(w, "severity", is->severity);
+        jw_kstr(w, "code", is->code);
+        jw_kstr(w, "message", is->message);
+        jw_kint(w, "item", is->item, true);
+        jw_kint(w, "line", is->line, true);
+        jw_close(w, '}');
+    }
+    jw_close(w, ']');
+}
+
+int model_issues_json(const struct md_doc *doc, struct buf *out)
+{
+    struct jw w = {.out = out, .first = true};
+    json_issues(&w, doc);
+    return w.err;
+}
+
 int model_json(const struct md_doc *doc, struct buf *out, bool pretty)
 {
     struct jw w = {.out = out, .pretty = pretty, .first = true};
@@ -390,19 +414,7 @@ int model_json(const struct md_doc *doc, struct buf *out, bool pretty)
     jw_close(&w, ']');
 
     jw_key(&w, "issues");
-    jw_open(&w, '[');
-    for (size_t i = 0; i < doc->nissues; i++) {
-        const struct md_issue *is = &doc->issues[i];
-        jw_sep(&w);
-        jw_open(&w, '{');
-        jw_kstr(&w, "severity", is->severity);
-        jw_kstr(&w, "code", is->code);
-        jw_kstr(&w, "message", is->message);
-        jw_kint(&w, "item", is->item, true);
-        jw_kint(&w, "line", is->line, true);
-        jw_close(&w, '}');
-    }
-    jw_close(&w, ']');
+    json_issues(&w, doc);
     jw_close(&w, '}');
     if (pretty)
         jw_raw(&w, "\n", 1);

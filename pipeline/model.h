@@ -122,4 +122,8 @@ size_t model_count_issues(const struct md_doc *doc, const char *severity);
  */
 int model_json(const struct md_doc *doc, struct buf *out, bool pretty);
 
+/* Just the model's "issues" array, compact, as model_json writes it (for
+ * the daemon's NAME.error.json).  0, or -1 when out's cap was reached. */
+int model_issues_json(const struct md_doc *doc, struct buf *out);
+
 #endif

@@ -5,7 +5,6 @@
 #define _GNU_SOURCE   /* memmem */
 #include "extract.h"
 
-#include "sha256.h"
 
 #include <libxml/parser.h>
 #include <stdio.h>
@@ -83,22 +82,6 @@ enum extract_format extract_sniff(const unsigned char *b, size_t n, const char *
     return EXTRACT_TEXT;
 }
 
-/* The model of a document whose text could not be had: the pipeline's
- * verdict on no text, with our reason first, so pipeline_first_error and
- * the failed/ file say what actually went wrong. */
-static struct md_doc *unextractable(const char *name, const char *uri, const char *why,
-                                    enum stage_result *result)
-{
-    struct md_doc *doc = pipeline_run((const unsigned char *)"", 0, name, uri, NULL, result);
-    model_add_issue(doc, "error", "not_extractable", -1, -1, "%s", why);
-    struct md_issue mine = doc->issues[doc->nissues - 1];
-    memmove(doc->issues + 1, doc->issues, (doc->nissues - 1) * sizeof *doc->issues);
-    doc->issues[0] = mine;
-    if (result)
-        *result = STAGE_REJECT;
-    return doc;
-}
-
 struct md_doc *extract_pipeline(const unsigned char *b, size_t n, const char *name, const char *uri,
                                 const struct pipeline_opts *opts, enum stage_result *result)
 {
@@ -117,15 +100,14 @@ struct md_doc *extract_pipeline(const unsigned char *b, size_t n, const char *na
     case EXTRACT_DOCX: rc = extract_docx(b, n, &text, err, sizeof err); break;
     case EXTRACT_TEXT: break;
     }
-    if (rc < 0)
-        doc = unextractable(name, uri, err[0] ? err : "cannot extract its text", result);
-    else
-        doc = pipeline_run((const unsigned char *)(text.data ? text.data : ""), text.len, name, uri, opts, result);
+    if (rc < 0) {
+        doc = pipeline_rejected(b, n, name, uri, "not_extractable", err[0] ? err : "cannot extract its text", result);
+    } else {
+        struct pipeline_opts o = opts ? *opts : (struct pipeline_opts){0};
+        o.original = b;   /* identity is the bytes received, whatever was read out of them */
+        o.original_len = n;
+        doc = pipeline_run((const unsigned char *)(text.data ? text.data : ""), text.len, name, uri, &o, result);
+    }
     buf_free(&text);
-    /* identity is the bytes received, whatever was read out of them */
-    char hex[65];
-    sha256_hex(b, n, hex);
-    doc->sha256 = model_strdup(doc, hex);
-    doc->source_bytes = n;
     return doc;
 }

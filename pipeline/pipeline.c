@@ -89,8 +89,8 @@ static const struct {
     {"validate", stage_validate},
 };
 
-struct md_doc *pipeline_run(const unsigned char *bytes, size_t n, const char *name, const char *uri,
-                            const struct pipeline_opts *opts, enum stage_result *result)
+/* A new model whose source is bytes[0..n), name and uri. */
+static struct md_doc *with_source(const unsigned char *bytes, size_t n, const char *name, const char *uri)
 {
     struct md_doc *doc = model_create();
     char hex[65];
@@ -99,6 +99,24 @@ struct md_doc *pipeline_run(const unsigned char *bytes, size_t n, const char *na
     doc->source_bytes = n;
     doc->source_name = name ? model_strdup(doc, name) : NULL;
     doc->source_uri = uri ? model_strdup(doc, uri) : NULL;
+    return doc;
+}
+
+struct md_doc *pipeline_rejected(const unsigned char *bytes, size_t n, const char *name, const char *uri,
+                                 const char *code, const char *message, enum stage_result *result)
+{
+    struct md_doc *doc = with_source(bytes, n, name, uri);
+    model_add_issue(doc, "error", code, -1, -1, "%s", message);
+    if (result)
+        *result = STAGE_REJECT;
+    return doc;
+}
+
+struct md_doc *pipeline_run(const unsigned char *bytes, size_t n, const char *name, const char *uri,
+                            const struct pipeline_opts *opts, enum stage_result *result)
+{
+    struct md_doc *doc = opts && opts->original ? with_source(opts->original, opts->original_len, name, uri)
+                                                : with_source(bytes, n, name, uri);
     struct stage_ctx c = {bytes, n, opts};
     enum stage_result r = STAGE_OK;
     for (size_t i = 0; i < sizeof stages / sizeof *stages && r == STAGE_OK; i++)

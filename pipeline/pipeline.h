@@ -20,6 +20,11 @@ const char *stage_result_str(enum stage_result r);
 struct pipeline_opts {
     size_t max_bytes;     /* larger inputs are rejected; 0 = PIPELINE_MAX_BYTES */
     const char *layout;   /* force a layout by name; NULL = detect */
+    /* When bytes is text extracted from another format (a PDF, a web
+     * page): the bytes as received, whose SHA-256 and size are the
+     * document's identity.  NULL: bytes itself. */
+    const unsigned char *original;
+    size_t original_len;
 };
 
 #define PIPELINE_MAX_BYTES ((size_t)64 << 20)
@@ -31,6 +36,12 @@ struct pipeline_opts {
  */
 struct md_doc *pipeline_run(const unsigned char *bytes, size_t n, const char *name, const char *uri,
                             const struct pipeline_opts *opts, enum stage_result *result);
+
+/* A model for a document that never reached the stages (its text could not
+ * be had): source set from bytes, one error issue code/message, nothing
+ * else.  *result (may be NULL) is STAGE_REJECT. */
+struct md_doc *pipeline_rejected(const unsigned char *bytes, size_t n, const char *name, const char *uri,
+                                 const char *code, const char *message, enum stage_result *result);
 
 /* The first error issue's message, or NULL (borrowed from doc). */
 const char *pipeline_first_error(const struct md_doc *doc);

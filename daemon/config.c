@@ -11,9 +11,11 @@
 #include "util.h"
 
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
 #include <netinet/in.h>
+#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,8 @@
 
 #define CONFIG_MAX_BYTES (1u << 20)
 #define CONFIG_MAX_DEPTH 6
+#define CONFIG_MAX_URL 4096
+#define CONFIG_MAX_SOURCES 100000
 
 /* ---- where a value is in the text -------------------------------------- */
 
@@ -445,6 +449,165 @@ static int load_log(struct ctx *c, json_t *o, struct config *cfg)
     return 0;
 }
 
+/* ---- web sources ------------------------------------------------------- */
+
+/* A source URL must be one curl parses, http or https, with a host, in
+ * ASCII (percent-encoded) and without credentials (minutes are public, and
+ * a configuration file gets copied into tickets).  Checked here so a typo
+ * is a start-up error with a line number rather than a failure in the log
+ * every ten minutes. */
+static int check_url(struct ctx *c, const char *url)
+{
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL, *user = NULL;
+    int rc = 0;
+
+    if (!u)
+        return fail(c, "out of memory");
+    if (strlen(url) > CONFIG_MAX_URL) {
+        rc = fail(c, "longer than %d bytes", CONFIG_MAX_URL);
+        goto cleanup;
+    }
+    for (const char *p = url; *p; p++)
+        if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f) {
+            rc = fail(c, "contains a space, control or non-ASCII character (percent-encode it)");
+            goto cleanup;
+        }
+    /* no CURLU_DEFAULT_SCHEME: "example.org/x" is a mistake, not http */
+    if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK) {
+        rc = fail(c, "not a URL");
+        goto cleanup;
+    }
+    if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+        (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
+        rc = fail(c, "only http and https URLs can be sources");
+        goto cleanup;
+    }
+    if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !host[0]) {
+        rc = fail(c, "the URL has no host");
+        goto cleanup;
+    }
+    if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK) {
+        rc = fail(c, "a source URL must not carry a user name or password");
+        goto cleanup;
+    }
+cleanup:
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(user);
+    curl_url_cleanup(u);
+    return rc;
+}
+
+static void source_free(struct config_source *s)
+{
+    free(s->url);
+    free(s->follow);
+}
+
+static void sources_free(struct config *cfg)
+{
+    for (size_t i = 0; i < cfg->nsources; i++)
+        source_free(&cfg->sources[i]);
+    free(cfg->sources);
+    cfg->sources = NULL;
+    cfg->nsources = 0;
+}
+
+static int load_source(struct ctx *c, json_t *o, struct config_source *src)
+{
+    const char *key;
+    json_t *v;
+
+    if (!json_is_object(o))
+        return fail(c, "a source must be an object with at least \"url\"");
+    json_object_foreach(o, key, v) {
+        push_key(c, key);
+        int rc = 0;
+        if (strcmp(key, "url") == 0) {
+            rc = get_string(c, v, false, &src->url);
+            if (rc == 0)
+                rc = check_url(c, src->url);
+        } else if (strcmp(key, "interval_s") == 0) {
+            rc = get_int(c, v, 1, 604800, &src->interval_s);
+        } else if (strcmp(key, "follow") == 0) {
+            rc = get_string(c, v, true, &src->follow);
+            regex_t re;
+            int e;
+            if (rc == 0 && src->follow && (e = regcomp(&re, src->follow, REG_EXTENDED | REG_NOSUB)) != 0) {
+                char why[160];
+                regerror(e, &re, why, sizeof why);
+                rc = fail(c, "not a POSIX extended regular expression: %s", why);
+            } else if (rc == 0 && src->follow) {
+                regfree(&re);
+            }
+        } else if (strcmp(key, "fail_after_s") == 0) {
+            rc = get_int(c, v, 0, 2592000, &src->fail_after_s);
+        } else if (!is_comment(key)) {
+            rc = fail(c, "unknown option");
+        }
+        if (rc < 0)
+            return -1;
+        pop(c);
+    }
+    if (!src->url)
+        return fail(c, "a source needs a \"url\"");
+    return 0;
+}
+
+static int load_sources(struct ctx *c, json_t *v, struct config *cfg)
+{
+    if (!json_is_array(v) || json_array_size(v) > CONFIG_MAX_SOURCES)
+        return fail(c, "must be a list of at most %d sources", CONFIG_MAX_SOURCES);
+    sources_free(cfg);
+    cfg->sources = xcalloc(json_array_size(v) + 1, sizeof *cfg->sources);
+    for (size_t i = 0; i < json_array_size(v); i++) {
+        push_idx(c, i);
+        struct config_source *src = &cfg->sources[i];
+        src->interval_s = 600;
+        src->fail_after_s = 3600;
+        cfg->nsources = i + 1;
+        if (load_source(c, json_array_get(v, i), src) < 0)
+            return -1;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(cfg->sources[j].url, src->url) == 0)
+                return fail(c, "source \"%s\" is listed twice", src->url);
+        pop(c);
+    }
+    return 0;
+}
+
+static int load_http(struct ctx *c, json_t *o, struct config *cfg)
+{
+    const char *key;
+    json_t *v;
+    if (!json_is_object(o))
+        return fail(c, "must be an object such as {\"timeout_s\": 60}");
+    json_object_foreach(o, key, v) {
+        push_key(c, key);
+        int rc = 0;
+        if (strcmp(key, "connect_timeout_s") == 0)
+            rc = get_int(c, v, 1, 600, &cfg->http.connect_timeout_s);
+        else if (strcmp(key, "timeout_s") == 0)
+            rc = get_int(c, v, 1, 3600, &cfg->http.timeout_s);
+        else if (strcmp(key, "max_body_bytes") == 0) {
+            if (!json_is_integer(v) || json_integer_value(v) < 1024 || json_integer_value(v) > (1LL << 30))
+                rc = fail(c, "must be an integer from 1024 to %lld", 1LL << 30);
+            else
+                cfg->http.max_body_bytes = json_integer_value(v);
+        } else if (strcmp(key, "max_parallel") == 0)
+            rc = get_int(c, v, 1, 256, &cfg->http.max_parallel);
+        else if (strcmp(key, "recheck_s") == 0)
+            rc = get_int(c, v, 60, 31536000, &cfg->http.recheck_s);
+        else if (!is_comment(key))
+            rc = fail(c, "unknown option");
+        if (rc < 0)
+            return -1;
+        pop(c);
+    }
+    return 0;
+}
+
 struct config *config_create(void)
 {
     struct config *cfg = xcalloc(1, sizeof *cfg);
@@ -462,6 +625,11 @@ struct config *config_create(void)
     cfg->log_format = CONFIG_LOG_TEXT;
     cfg->rescan_s = 30;
     cfg->max_inflight = 16;
+    cfg->http.connect_timeout_s = 10;
+    cfg->http.timeout_s = 60;
+    cfg->http.max_body_bytes = 50LL << 20;
+    cfg->http.max_parallel = 8;
+    cfg->http.recheck_s = 86400;
     return cfg;
 }
 
@@ -472,6 +640,7 @@ void config_destroy(struct config *cfg)
     free(cfg->database);
     free(cfg->state_dir);
     inboxes_free(cfg);
+    sources_free(cfg);
     free(cfg->metrics_listen);
     free(cfg);
 }
@@ -502,6 +671,10 @@ static int load_root(struct ctx *c, json_t *root, struct config *cfg)
             rc = get_int(c, v, 1, 86400, &cfg->rescan_s);
         else if (strcmp(key, "max_inflight") == 0)
             rc = get_int(c, v, 1, 1024, &cfg->max_inflight);
+        else if (strcmp(key, "sources") == 0)
+            rc = load_sources(c, v, cfg);
+        else if (strcmp(key, "http") == 0)
+            rc = load_http(c, v, cfg);
         else if (!is_comment(key))
             rc = fail(c, "unknown option");
         if (rc < 0)

@@ -43,6 +43,23 @@ struct config_inbox {
     char *failed;        /* default: "failed" beside path */
 };
 
+/* A web source: a document URL, or (with follow) an index page or feed
+ * whose matching links are documents. */
+struct config_source {
+    char *url;           /* http or https */
+    int interval_s;      /* poll this often (1..604800), with jitter; default 600 */
+    char *follow;        /* POSIX extended regex on the absolute link URL, or NULL: url is a document */
+    int fail_after_s;    /* failing this long raises source_failing (0..2592000); default 3600 */
+};
+/* How web sources are fetched (all sources share it). */
+struct config_http {
+    int connect_timeout_s;    /* default 10 */
+    int timeout_s;            /* the whole transfer, redirects included; default 60 */
+    long long max_body_bytes; /* decoded body; default 50 MiB */
+    int max_parallel;         /* transfers at once; default 8 */
+    int recheck_s;            /* a followed link is re-validated this often even when its index is unchanged;
+                                 default 86400 */
+};
 struct config {
     char *database;      /* libpq conninfo or URI; NULL: PGHOST … from the environment, else the private cluster */
     char *state_dir;     /* default "./var" */
@@ -55,6 +72,9 @@ struct config {
     enum config_log_format log_format;
     int rescan_s;        /* full rescan of every inbox this often (1..86400), default 30 */
     int max_inflight;    /* documents read but not yet committed, at most (1..1024), default 16 */
+    struct config_source *sources;   /* default: none */
+    size_t nsources;
+    struct config_http http;
 };
 
 /* New config with every default (config_destroy it). */

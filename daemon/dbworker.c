@@ -10,6 +10,7 @@
  */
 #include "dbworker.h"
 
+#include "db.h"
 #include "log.h"
 #include "util.h"
 
@@ -165,12 +166,52 @@ static void *run(void *arg)
         while (!w->in.head && unflushed == 0 && !atomic_load(&w->stop))
             pthread_cond_wait(&w->cv, &w->mu);
         struct dbworker_job *j = q_pop(&w->in);
-        if (j)
+        if (j && !j->task)
             q_push(&w->sent, j);
         pthread_mutex_unlock(&w->mu);
-        if (atomic_load(&w->stop))
+        if (atomic_load(&w->stop)) {
+            if (j && j->task) {
+                pthread_mutex_lock(&w->mu);
+                j->next = w->in.head;   /* back to the front: abandoned below */
+                w->in.head = j;
+                if (!w->in.tail)
+                    w->in.tail = j;
+                pthread_mutex_unlock(&w->mu);
+            }
             break;
+        }
         int rc = 0;
+        err[0] = '\0';
+        if (j && j->task) {
+            PGconn *c = session_conn(s);
+            if (unflushed > 0 && (rc = loader_flush(l, err, sizeof err)) == 0)
+                unflushed = 0;
+            if (rc == 0 && PQstatus(c) != CONNECTION_OK) {
+                /* lost while idle: the loader only notices when it sends */
+                PQreset(c);
+                if (PQstatus(c) != CONNECTION_OK) {
+                    snprintf(err, sizeof err, "%s", PQerrorMessage(c));
+                    rc = -1;
+                } else if (db_session_setup(c, err, sizeof err) < 0) {
+                    rc = -1;
+                }
+            }
+            if (rc == 0 && j->task(c, j, err, sizeof err) < 0 && PQstatus(c) != CONNECTION_OK)
+                rc = -1;
+            if (rc < 0 || err[0])
+                j->error = xstrndup(err, strlen(err));
+            pthread_mutex_lock(&w->mu);
+            q_push(&w->out, j);
+            pthread_mutex_unlock(&w->mu);
+            uv_async_send(&w->async);
+            j = NULL;
+            if (rc < 0) {
+                down = true;
+                set_state(w, DBW_DOWN, err);
+                pause_ms(w, next_backoff(w, &backoff));
+            }
+            continue;
+        }
         if (j) {
             struct loader_doc *d = j->doc;
             j->doc = NULL;
@@ -233,8 +274,12 @@ static void on_async(uv_async_t *a)
     pthread_mutex_unlock(&w->mu);
 
     struct dbworker_job *j;
-    while ((j = q_pop(&out)))
-        w->cbs.done(w->cbs.ud, j);
+    while ((j = q_pop(&out))) {
+        if (j->on_done)
+            j->on_done(j);
+        else
+            w->cbs.done(w->cbs.ud, j);
+    }
     if (changed)
         w->cbs.state(w->cbs.ud, st, detail);
 }

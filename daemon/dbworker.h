@@ -35,6 +35,13 @@ struct dbworker_job {
     int events;
     char *error;                   /* new, or NULL; the receiver frees it */
     bool abandoned;                /* given back unloaded at stop: the file stays */
+    /* A task instead of a document: run on the database thread with the
+     * session's connection, after what is batched has committed, so it is
+     * never part of a document's transaction.  0, or -1 with err set (then
+     * copied to error).  on_done, if set, gets the job back on the loop
+     * thread instead of the callbacks' done. */
+    int (*task)(PGconn *c, struct dbworker_job *job, char *err, size_t errlen);
+    void (*on_done)(struct dbworker_job *job);
 };
 
 enum dbworker_state {

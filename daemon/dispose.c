@@ -38,11 +38,24 @@ static int fsync_dir(const char *dir)
     return rc;
 }
 
+/* mkdir -p: the state directory's failed/ may be the first thing in it. */
 static int ensure_dir(const char *dir)
 {
     if (mkdir(dir, 0775) == 0 || errno == EEXIST)
         return 0;
-    return -errno;
+    if (errno != ENOENT)
+        return -errno;
+    char *parent = xstrndup(dir, strlen(dir));
+    char *slash = strrchr(parent, '/');
+    int rc = -ENOENT;
+    if (slash && slash != parent) {
+        *slash = '\0';
+        rc = ensure_dir(parent);
+    }
+    free(parent);
+    if (rc < 0)
+        return rc;
+    return mkdir(dir, 0775) == 0 || errno == EEXIST ? 0 : -errno;
 }
 
 /* The n-th name tried in dir: dir/name, then dir/stem.N.ext. */
@@ -75,11 +88,12 @@ static int rename_noreplace(const char *src, const char *dest)
 
 /* Writes content to path through a temporary file of its own, fsynced, so
  * a crash leaves the whole file or none; -EEXIST when path exists. */
-static int write_file(const char *path, const char *content)
+static int write_bytes(const char *path, const void *data, size_t n)
 {
     char tmp[4200];
     int fd, rc = 0;
-    size_t n = strlen(content), o = 0;
+    const char *content = data;
+    size_t o = 0;
 
     snprintf(tmp, sizeof tmp, "%s.%ld.%u.tmp", path, (long)getpid(), atomic_fetch_add(&tmp_counter, 1));
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -103,6 +117,11 @@ static int write_file(const char *path, const char *content)
     if (rc < 0)
         unlink(tmp);
     return rc;
+}
+
+static int write_file(const char *path, const char *content)
+{
+    return write_bytes(path, content, strlen(content));
 }
 
 /* rename_noreplace, or copy and unlink when dest is on another
@@ -164,7 +183,7 @@ static char *dir_of(const char *path)
 void dispose_run(struct dispose *d)
 {
     const char *dir = d->is_failed ? d->failed : d->processed;
-    char *inbox_dir = dir_of(d->path);
+    char *inbox_dir = d->data ? NULL : dir_of(d->path);
     char *dest = NULL, *errfile = NULL;
     int rc;
 
@@ -204,7 +223,7 @@ void dispose_run(struct dispose *d)
                 goto out;
             }
         }
-        rc = move_file(d->path, dest);
+        rc = d->data ? write_bytes(dest, d->data, d->len) : move_file(d->path, dest);
         if (rc == -EEXIST) {
             if (errfile)
                 unlink(errfile);
@@ -213,11 +232,12 @@ void dispose_run(struct dispose *d)
         if (rc < 0) {
             if (errfile)
                 unlink(errfile);
-            set_error(d, "move", d->path, -rc);
+            set_error(d, d->data ? "write" : "move", d->data ? dest : d->path, -rc);
             goto out;
         }
         fsync_dir(dir);
-        fsync_dir(inbox_dir);
+        if (inbox_dir)
+            fsync_dir(inbox_dir);
         d->dest = dest;
         dest = NULL;
         goto out;

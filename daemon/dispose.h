@@ -29,6 +29,10 @@ struct dispose {
     const char *failed;
     bool is_failed;
     const char *error_json;   /* is_failed: NAME.error.json's content */
+    /* A document that never was a file (fetched from a URL): its bytes are
+     * written to failed/NAME instead of a file being moved; path unused. */
+    const unsigned char *data;
+    size_t len;
     /* out */
     char *dest;               /* where it went (new), or NULL: deleted or kept */
     char *error;              /* what went wrong (new), or NULL */

@@ -156,9 +156,21 @@ void intake_run(struct intake *t)
 
     char *uri = file_uri(t->path);
     char *name = utf8_copy(t->name);
+    intake_bytes(t, data, len, name, uri, t->path);
+    free(name);
+    free(uri);
+out:
+    if (fd >= 0)
+        close(fd);
+    free(data);
+}
+
+void intake_bytes(struct intake *t, const unsigned char *data, size_t len, const char *name, const char *uri,
+                  const char *tag)
+{
     enum stage_result res;
     struct md_doc *doc = extract_pipeline(data, len, name, uri, NULL, &res);
-    t->doc = loader_prepare(doc, res, t->path);
+    t->doc = loader_prepare(doc, res, tag);
     t->rejected = res != STAGE_OK;
     struct buf issues;
     buf_init(&issues, 0);
@@ -170,13 +182,7 @@ void intake_run(struct intake *t)
     }
     snprintf(t->sha256, sizeof t->sha256, "%s", doc->sha256 ? doc->sha256 : "");
     model_destroy(doc);
-    free(name);
-    free(uri);
     t->result = INTAKE_READY;
-out:
-    if (fd >= 0)
-        close(fd);
-    free(data);
 }
 
 void intake_clear(struct intake *t)

@@ -52,6 +52,11 @@ struct intake {
 };
 
 void intake_run(struct intake *t);
+/* The second half of intake_run, for bytes already in memory (a document
+ * fetched from a URL): extract, parse and prepare them as document `name`
+ * from `uri`; tag is the loader's tag.  Always INTAKE_READY. */
+void intake_bytes(struct intake *t, const unsigned char *data, size_t len, const char *name, const char *uri,
+                  const char *tag);
 
 /* Frees what intake_run left in t (not t itself). */
 void intake_clear(struct intake *t);

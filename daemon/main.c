@@ -33,6 +33,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <curl/curl.h>
 #include <string.h>
 
 static void usage(FILE *f)
@@ -172,6 +173,12 @@ int migrate_main(int argc, char **argv)
 int main(int argc, char **argv)
 {
     extract_init();
+    /* once, before any thread exists: curl's global set-up (TLS) is not
+     * safe to race */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fputs("minutesd: could not initialise libcurl\n", stderr);
+        return 1;
+    }
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;

@@ -48,7 +48,7 @@
 /* Beyond this many distinct sources the new ones are not recorded: one
  * series per inbox is the intent, and a runaway list of URLs must not grow
  * the scrape (and the time-series database behind it) without bound. */
-#define METRICS_MAX_SOURCES 1000
+#define METRICS_MAX_SOURCES 4096
 #define METRICS_MAX_SOURCE_BYTES 1024
 
 #define METRICS_MAX_HEAD 8192
@@ -67,7 +67,10 @@ static const double BOUNDS[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.
 
 struct source {
     char *name;          /* valid UTF-8, unescaped */
-    double time;
+    double time;         /* last success; 0: none yet */
+    bool web;            /* a URL source: the health series below are shown */
+    double attempt, change;
+    int streak;
 };
 
 struct metrics {
@@ -184,28 +187,49 @@ static char *clean_source(const char *s)
     return out;
 }
 
-void metrics_source_success(struct metrics *m, const char *source, double unix_time)
+/* The record for source, added if there is room; NULL when there is not. */
+static struct source *find_source(struct metrics *m, const char *source)
 {
     char *name = clean_source(source);
 
     for (size_t i = 0; i < m->nsources; i++) {
         if (strcmp(m->sources[i].name, name) == 0) {
-            m->sources[i].time = unix_time;
             free(name);
-            return;
+            return &m->sources[i];
         }
     }
     if (m->nsources == METRICS_MAX_SOURCES) {
         free(name);
-        return;
+        return NULL;
     }
     if (m->nsources == m->cap) {
         m->cap = m->cap ? m->cap * 2 : 8;
         m->sources = xrealloc(m->sources, m->cap * sizeof *m->sources);
     }
-    m->sources[m->nsources].name = name;
-    m->sources[m->nsources].time = unix_time;
-    m->nsources++;
+    struct source *src = &m->sources[m->nsources++];
+    memset(src, 0, sizeof *src);
+    src->name = name;
+    return src;
+}
+
+void metrics_source_success(struct metrics *m, const char *source, double unix_time)
+{
+    struct source *src = find_source(m, source);
+    if (src)
+        src->time = unix_time;
+}
+
+void metrics_source_health(struct metrics *m, const char *source, double attempt, double success, double change,
+                           int streak)
+{
+    struct source *src = find_source(m, source);
+    if (!src)
+        return;
+    src->web = true;
+    src->attempt = attempt;
+    src->time = success;
+    src->change = change;
+    src->streak = streak;
 }
 
 void metrics_set_queue(struct metrics *m, size_t waiting, size_t inflight)
@@ -268,6 +292,15 @@ static void put_family(struct buf *b, const char *name, const char *type, const 
     buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+static void put_source_value(struct buf *b, const char *family, const struct source *src, double v)
+{
+    char num[64];
+    buf_printf(b, "%s{source=\"", family);
+    put_label_value(b, src->name);
+    fmt_double(num, sizeof num, v);
+    buf_printf(b, "\"} %s\n", num);
+}
+
 char *metrics_render(const struct metrics *m)
 {
     struct buf b;
@@ -301,13 +334,28 @@ char *metrics_render(const struct metrics *m)
     buf_printf(&b, "minutesd_database_up %d\n", m->database_up ? 1 : 0);
 
     put_family(&b, "minutesd_source_last_success_timestamp_seconds", "gauge",
-               "When a source last delivered a document, in seconds since the epoch.");
-    for (size_t i = 0; i < m->nsources; i++) {
-        buf_puts(&b, "minutesd_source_last_success_timestamp_seconds{source=\"");
-        put_label_value(&b, m->sources[i].name);
-        fmt_double(num, sizeof num, m->sources[i].time);
-        buf_printf(&b, "\"} %s\n", num);
-    }
+               "When a source last delivered a document (an inbox) or answered (a URL), in seconds since the epoch.");
+    for (size_t i = 0; i < m->nsources; i++)
+        if (!m->sources[i].web || m->sources[i].time > 0)
+            put_source_value(&b, "minutesd_source_last_success_timestamp_seconds", &m->sources[i],
+                             m->sources[i].time);
+    put_family(&b, "minutesd_source_last_attempt_timestamp_seconds", "gauge",
+               "When a URL source was last fetched, in seconds since the epoch.");
+    for (size_t i = 0; i < m->nsources; i++)
+        if (m->sources[i].web && m->sources[i].attempt > 0)
+            put_source_value(&b, "minutesd_source_last_attempt_timestamp_seconds", &m->sources[i],
+                             m->sources[i].attempt);
+    put_family(&b, "minutesd_source_last_change_timestamp_seconds", "gauge",
+               "When a URL source's content last changed, in seconds since the epoch.");
+    for (size_t i = 0; i < m->nsources; i++)
+        if (m->sources[i].web && m->sources[i].change > 0)
+            put_source_value(&b, "minutesd_source_last_change_timestamp_seconds", &m->sources[i],
+                             m->sources[i].change);
+    put_family(&b, "minutesd_source_failure_streak", "gauge",
+               "Failed fetches of a URL source in a row (0: its last fetch worked).");
+    for (size_t i = 0; i < m->nsources; i++)
+        if (m->sources[i].web)
+            put_source_value(&b, "minutesd_source_failure_streak", &m->sources[i], m->sources[i].streak);
 
     put_family(&b, "minutesd_start_time_seconds", "gauge", "When the daemon started, in seconds since the epoch.");
     fmt_double(num, sizeof num, m->start_time);

@@ -31,6 +31,10 @@ void metrics_document(struct metrics *m, const char *outcome, double seconds);
 /* Source (an inbox path now, a URL later) delivered a document at
  * unix_time (seconds since the epoch). */
 void metrics_source_success(struct metrics *m, const char *source, double unix_time);
+/* A URL source's health: last attempt, last success and last change (unix
+ * seconds, 0: never) and its failure streak. */
+void metrics_source_health(struct metrics *m, const char *source, double attempt, double success, double change,
+                           int streak);
 
 /* Files waiting to be taken, and documents taken but not yet committed. */
 void metrics_set_queue(struct metrics *m, size_t waiting, size_t inflight);

@@ -32,6 +32,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "session.h"
+#include "sources.h"
 #include "util.h"
 
 #include <errno.h>
@@ -59,7 +60,8 @@ struct run;
 struct job {
     struct dbworker_job dbj;   /* first: the dbworker hands this pointer back */
     struct run *r;
-    struct inbox *in;          /* referenced */
+    struct inbox *in;          /* referenced; NULL for a document fetched from a URL */
+    struct source_doc *sd;     /* a document fetched from a URL, or NULL */
     char *name, *path;
     struct inbox_ident kept;
     bool has_kept;
@@ -68,6 +70,8 @@ struct job {
     struct dispose d;
     char *error_json;
     char *processed, *failed;  /* copies: SIGHUP may replace the inbox's while a move runs */
+    bool committed;            /* URL documents: the outcome is durable */
+    enum loader_status status;
     uint64_t taken_ns;
 };
 
@@ -79,6 +83,7 @@ struct run {
     struct inbox **inboxes;
     size_t ninboxes, next_pump;
     struct dbworker *db;
+    struct sources *sources;
     enum dbworker_state db_state;
     char db_detail[512];
     struct metrics *metrics;
@@ -159,13 +164,16 @@ static void job_free(struct job *j)
     intake_clear(&j->t);
     dispose_clear(&j->d);
     loader_doc_destroy(j->dbj.doc);
-    free(j->dbj.error);
     free(j->error_json);
     free(j->processed);
     free(j->failed);
     free(j->name);
     free(j->path);
-    inbox_unref(j->in);
+    if (j->sd)
+        sources_document_done(r->sources, j->sd, j->committed, j->status, j->dbj.document_id, j->dbj.error);
+    free(j->dbj.error);
+    if (j->in)
+        inbox_unref(j->in);
     free(j);
     r->inflight--;
     if (r->stopping) {
@@ -193,6 +201,14 @@ static void dispose_done(uv_work_t *w, int status)
 {
     struct job *j = w->data;
     (void)status;
+    if (j->sd) {
+        if (j->d.error)
+            log_error("%s: %s", j->path, j->d.error);
+        else
+            log_info("%s: kept in %s", j->path, j->d.dest);
+        job_free(j);
+        return;
+    }
     if (j->d.error) {
         /* the outcome is committed; only the move failed.  Leave the file:
          * taken again later it is a duplicate, and the move is retried. */
@@ -208,7 +224,11 @@ static void dispose_done(uv_work_t *w, int status)
 
 static void dispose(struct job *j, bool failed, const char *reason)
 {
-    const struct config_inbox *ic = inbox_config(j->in);
+    const struct config_inbox *ic = j->in ? inbox_config(j->in) : NULL;
+    if (j->sd && (!failed || j->status != LOADER_FAILED)) {
+        job_free(j);   /* loaded; or failed before, and kept then */
+        return;
+    }
     if (failed) {
         char when[40];
         iso_now(when, sizeof when);
@@ -222,6 +242,9 @@ static void dispose(struct job *j, bool failed, const char *reason)
             json_object_set_new(o, "sha256", json_string(j->t.sha256));
         if (j->dbj.document_id)
             json_object_set_new(o, "document_id", json_integer(j->dbj.document_id));
+        json_t *url = j->sd ? json_string(j->sd->url) : NULL;
+        if (url)
+            json_object_set_new(o, "url", url);
         j->error_json = json_dumps(o, JSON_INDENT(2));
         json_decref(o);
     } else if (ic->after == CONFIG_AFTER_KEEP) {
@@ -229,11 +252,23 @@ static void dispose(struct job *j, bool failed, const char *reason)
         job_free(j);
         return;
     }
-    j->processed = xstrndup(ic->processed, strlen(ic->processed));
-    j->failed = xstrndup(ic->failed, strlen(ic->failed));
+    if (j->sd) {
+        /* fetched, so there is no file to move: its bytes are kept instead */
+        struct buf b;
+        buf_init(&b, 0);
+        buf_printf(&b, "%s/failed", j->r->cfg->state_dir);
+        j->failed = buf_steal(&b, NULL);
+        j->processed = xstrndup(j->failed, strlen(j->failed));
+        j->d.data = j->sd->body;
+        j->d.len = j->sd->len;
+        j->d.after = CONFIG_AFTER_MOVE;
+    } else {
+        j->processed = xstrndup(ic->processed, strlen(ic->processed));
+        j->failed = xstrndup(ic->failed, strlen(ic->failed));
+        j->d.after = ic->after;
+    }
     j->d.path = j->path;
     j->d.name = j->name;
-    j->d.after = ic->after;
     j->d.processed = j->processed;
     j->d.failed = j->failed;
     j->d.is_failed = failed;
@@ -251,10 +286,13 @@ static void on_db_done(void *ud, struct dbworker_job *dj)
     double secs = (double)(uv_hrtime() - j->taken_ns) / 1e9;
 
     if (dj->abandoned) {
-        inbox_finish(j->in, j->name, INBOX_RETRY, uv_now(r->loop), NULL);
+        if (j->in)
+            inbox_finish(j->in, j->name, INBOX_RETRY, uv_now(r->loop), NULL);
         job_free(j);
         return;
     }
+    j->committed = true;
+    j->status = dj->status;
     r->events += (size_t)dj->events;
     bool failed = dj->status == LOADER_FAILED || (dj->status == LOADER_DUPLICATE && dj->error);
     switch (dj->status) {
@@ -279,7 +317,8 @@ static void on_db_done(void *ud, struct dbworker_job *dj)
         break;
     }
     metrics_document(r->metrics, loader_status_str(dj->status), secs);
-    metrics_source_success(r->metrics, inbox_config(j->in)->path, wall_now());
+    if (j->in)
+        metrics_source_success(r->metrics, inbox_config(j->in)->path, wall_now());
     dispose(j, failed, dj->error ? dj->error : j->t.reason);
 }
 
@@ -305,6 +344,8 @@ static void on_db_state(void *ud, enum dbworker_state s, const char *detail)
             log_error("database unreachable, retrying with backoff (files wait in their inbox): %s", detail);
         break;
     case DBW_STOPPED:
+        if (r->sources)
+            sources_set_db(r->sources, NULL);
         dbworker_destroy(r->db);
         r->db = NULL;
         r->db_gone = true;
@@ -339,7 +380,8 @@ static void intake_done(uv_work_t *w, int status)
     switch (j->t.result) {
     case INTAKE_READY:
         if (r->stopping || !r->db) {
-            inbox_finish(j->in, j->name, INBOX_RETRY, now, NULL);
+            if (j->in)
+                inbox_finish(j->in, j->name, INBOX_RETRY, now, NULL);
             break;
         }
         j->dbj.doc = j->t.doc;
@@ -396,6 +438,31 @@ static bool take(void *ud, struct inbox *in, const char *name, const struct inbo
     j->work.data = j;
     r->inflight++;
     uv_queue_work(r->loop, &j->work, intake_work, intake_done);
+    return true;
+}
+
+static void url_intake_work(uv_work_t *w)
+{
+    struct job *j = w->data;
+    intake_bytes(&j->t, j->sd->body, j->sd->len, j->sd->name, j->sd->url, j->sd->url);
+}
+
+/* A web source delivers a changed document: the same way as a file from
+ * here on, except that there is no file to move afterwards. */
+static bool take_url(void *ud, struct source_doc *d)
+{
+    struct run *r = ud;
+    if (r->stopping || !r->db)
+        return false;
+    struct job *j = xcalloc(1, sizeof *j);
+    j->r = r;
+    j->sd = d;
+    j->name = xstrndup(d->name, strlen(d->name));
+    j->path = xstrndup(d->url, strlen(d->url));
+    j->taken_ns = uv_hrtime();
+    j->work.data = j;
+    r->inflight++;
+    uv_queue_work(r->loop, &j->work, url_intake_work, intake_done);
     return true;
 }
 
@@ -563,12 +630,14 @@ static void reload_done(uv_work_t *w, int status)
                     "after a restart");
     log_setup(cfg->log_level, cfg->log_format);
     apply_inboxes(r, cfg, j->errs);
+    if (r->sources)
+        sources_configure(r->sources, cfg);
     if (!same_str(cfg->metrics_listen, r->cfg->metrics_listen))
         start_metrics(r, cfg->metrics_listen);
     config_destroy(r->cfg);
     r->cfg = cfg;
-    log_info("configuration reloaded from %s: %zu inbox%s", r->config_path, r->ninboxes,
-             r->ninboxes == 1 ? "" : "es");
+    log_info("configuration reloaded from %s: %zu inbox%s, %zu web source%s", r->config_path, r->ninboxes,
+             r->ninboxes == 1 ? "" : "es", cfg->nsources, cfg->nsources == 1 ? "" : "s");
     sd_notify(0, "READY=1");
     pump_all(r);
 out:
@@ -641,6 +710,8 @@ static void begin_stop(struct run *r, const char *why)
     free(r->inboxes);
     r->inboxes = NULL;
     r->ninboxes = 0;
+    if (r->sources)
+        sources_stop(r->sources);
     uv_timer_start(&r->stop_timer, on_stop_timeout, RUN_STOP_MS, 0);
     if (r->db)
         dbworker_stop(r->db);
@@ -758,6 +829,12 @@ int run_main(int argc, char **argv)
     }
     struct dbworker_cbs cbs = {on_db_done, on_db_state, &r};
     r.db = dbworker_create(&loop, &r.so, r.cfg->batch, &cbs);
+    struct sources_cbs scbs = {take_url, &r};
+    r.sources = sources_create(&loop, r.cfg, r.metrics, &scbs, err, sizeof err);
+    if (!r.sources)
+        log_error("web sources disabled: %s", err);
+    else
+        sources_set_db(r.sources, r.db);
 
     uv_signal_init(&loop, &r.sig_term);
     uv_signal_init(&loop, &r.sig_int);
@@ -782,6 +859,8 @@ out:
         inbox_close(r.inboxes[i]);
     free(r.inboxes);
     uv_run(&loop, UV_RUN_DEFAULT);   /* the close callbacks */
+    sources_destroy(r.sources);
+    uv_run(&loop, UV_RUN_DEFAULT);
     if (uv_loop_close(&loop) != 0)
         log_warning("handles still open at exit");
     metrics_destroy(r.metrics);
@@ -818,6 +897,15 @@ int check_config_main(int argc, char **argv)
     printf("  metrics:      %s\n", cfg->metrics_listen ? cfg->metrics_listen : "off");
     printf("  log:          %s, %s\n", config_log_level_str(cfg->log_level),
            cfg->log_format == CONFIG_LOG_JSON ? "json" : "text");
+    for (size_t i = 0; i < cfg->nsources; i++) {
+        const struct config_source *src = &cfg->sources[i];
+        printf("  source:       %s (every %d s; ", src->url, src->interval_s);
+        if (src->follow)
+            printf("follows links matching %s; ", src->follow);
+        printf("failing after %d s)\n", src->fail_after_s);
+    }
+    printf("  http:         connect %d s, total %d s, body at most %lld bytes, %d at once\n",
+           cfg->http.connect_timeout_s, cfg->http.timeout_s, cfg->http.max_body_bytes, cfg->http.max_parallel);
     printf("  batch %d, max_inflight %d, rescan_s %d\n", cfg->batch, cfg->max_inflight, cfg->rescan_s);
     config_destroy(cfg);
     return 0;

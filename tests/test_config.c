@@ -149,6 +149,59 @@ Test(config, metrics_only_on_loopback)
     expect_error("{\"metrics\": {\"listen\": \"0.0.0.0:9464\"}}", "1:24: metrics.listen: \"0.0.0.0:9464\" is not a loopback");
 }
 
+Test(config, sources_and_http)
+{
+    char err[1024];
+    write_config("{\"sources\": [\n"
+                 "  {\"url\": \"https://www.rm.dk/referater/2026.pdf\"},\n"
+                 "  {\"url\": \"http://example.org/udvalg/\", \"interval_s\": 60, \"follow\": \"\\\\.pdf$\",\n"
+                 "   \"fail_after_s\": 120}],\n"
+                 " \"http\": {\"connect_timeout_s\": 3, \"timeout_s\": 20, \"max_body_bytes\": 1048576,\n"
+                 "          \"max_parallel\": 2, \"recheck_s\": 3600}}\n");
+    struct config *c = config_load(path, err, sizeof err);
+    unlink(path);
+    cr_assert_not_null(c, "%s", err);
+    cr_assert_eq(c->nsources, 2);
+    cr_assert_str_eq(c->sources[0].url, "https://www.rm.dk/referater/2026.pdf");
+    cr_assert_eq(c->sources[0].interval_s, 600);
+    cr_assert_null(c->sources[0].follow);
+    cr_assert_eq(c->sources[0].fail_after_s, 3600);
+    cr_assert_str_eq(c->sources[1].follow, "\\.pdf$");
+    cr_assert_eq(c->sources[1].interval_s, 60);
+    cr_assert_eq(c->sources[1].fail_after_s, 120);
+    cr_assert_eq(c->http.connect_timeout_s, 3);
+    cr_assert_eq(c->http.timeout_s, 20);
+    cr_assert_eq(c->http.max_body_bytes, 1048576);
+    cr_assert_eq(c->http.max_parallel, 2);
+    cr_assert_eq(c->http.recheck_s, 3600);
+    config_destroy(c);
+
+    c = config_create();
+    cr_assert_eq(c->nsources, 0);
+    cr_assert_eq(c->http.timeout_s, 60);
+    cr_assert_eq(c->http.max_body_bytes, 50LL << 20);
+    config_destroy(c);
+}
+
+/* A source that could never be fetched is a start-up error at its line,
+ * not a failure in the log every ten minutes. */
+Test(config, hostile_sources_refused)
+{
+    expect_error("{\"sources\": [{\"url\": \"file:///etc/passwd\"}]}", "1:22: sources[0].url: only http and https");
+    expect_error("{\"sources\": [{\"url\": \"ftp://example.org/x\"}]}", "1:22: sources[0].url: only http and https");
+    expect_error("{\"sources\": [{\"url\": \"example.org/x\"}]}", "1:22: sources[0].url: not a URL");
+    expect_error("{\"sources\": [{\"url\": \"https://u:pw@example.org/x\"}]}",
+                 "1:22: sources[0].url: a source URL must not carry");
+    expect_error("{\"sources\": [{\"url\": \"https://example.org/a b\"}]}", "1:22: sources[0].url: contains a space");
+    expect_error("{\"sources\": [{\"url\": \"https://example.org/\", \"follow\": \"(\"}]}",
+                 "1:56: sources[0].follow: not a POSIX extended regular expression");
+    expect_error("{\"sources\": [{\"url\": \"https://example.org/\"}, {\"url\": \"https://example.org/\"}]}",
+                 "1:47: sources[1]: source \"https://example.org/\" is listed twice");
+    expect_error("{\"sources\": [{\"interval_s\": 5}]}", "1:14: sources[0]: a source needs a \"url\"");
+    expect_error("{\"http\": {\"max_body_bytes\": 10}}", "1:29: http.max_body_bytes: must be an integer");
+    expect_error("{\"http\": {\"proxy\": \"x\"}}", "1:20: http.proxy: unknown option");
+}
+
 Test(inbox, which_names_are_taken)
 {
     struct config *c = config_create();

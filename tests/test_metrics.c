@@ -187,10 +187,13 @@ Test(metrics, fresh_render_has_every_family_at_zero)
     cr_assert(has_line(t, "# TYPE minutesd_queue_inflight gauge"));
     cr_assert(has_line(t, "# TYPE minutesd_database_up gauge"));
     cr_assert(has_line(t, "# TYPE minutesd_source_last_success_timestamp_seconds gauge"));
+    cr_assert(has_line(t, "# TYPE minutesd_source_last_attempt_timestamp_seconds gauge"));
+    cr_assert(has_line(t, "# TYPE minutesd_source_last_change_timestamp_seconds gauge"));
+    cr_assert(has_line(t, "# TYPE minutesd_source_failure_streak gauge"));
     cr_assert(has_line(t, "# TYPE minutesd_start_time_seconds gauge"));
     cr_assert(has_line(t, "# TYPE minutesd_build_info gauge"));
-    cr_assert_eq(count_prefix(t, "# HELP "), 8);
-    cr_assert_eq(count_prefix(t, "# TYPE "), 8);
+    cr_assert_eq(count_prefix(t, "# HELP "), 11);
+    cr_assert_eq(count_prefix(t, "# TYPE "), 11);
     cr_assert_eq(count_prefix(t, "minutesd_load_latency_seconds_bucket{"), 14);
     cr_assert(has_line(t, "minutesd_load_latency_seconds_bucket{le=\"+Inf\"} 0"));
     cr_assert(has_line(t, "minutesd_load_latency_seconds_sum 0"));
@@ -281,22 +284,45 @@ Test(metrics, render_after_updates)
     check_no_leaks();
 }
 
+/* A URL source shows its health; a source that never answered has no
+ * success or change to show, only its attempt and its streak. */
+Test(metrics, url_source_health)
+{
+    struct metrics *m = metrics_create();
+    metrics_source_health(m, "https://example.org/referater", 1700000100, 1700000000, 1690000000, 0);
+    metrics_source_health(m, "https://example.org/nede", 1700000200, 0, 0, 3);
+    char *t = metrics_render(m);
+    check_exposition(t);
+    cr_assert(has_line(t, "minutesd_source_last_attempt_timestamp_seconds{source=\"https://example.org/referater\"} "
+                          "1700000100"), "%s", t);
+    cr_assert(has_line(t, "minutesd_source_last_success_timestamp_seconds{source=\"https://example.org/referater\"} "
+                          "1700000000"));
+    cr_assert(has_line(t, "minutesd_source_last_change_timestamp_seconds{source=\"https://example.org/referater\"} "
+                          "1690000000"));
+    cr_assert(has_line(t, "minutesd_source_failure_streak{source=\"https://example.org/referater\"} 0"));
+    cr_assert(has_line(t, "minutesd_source_failure_streak{source=\"https://example.org/nede\"} 3"));
+    cr_assert_eq(count_prefix(t, "minutesd_source_last_success_timestamp_seconds{source=\"https://example.org/nede"), 0);
+    cr_assert_eq(count_prefix(t, "minutesd_source_last_change_timestamp_seconds{source=\"https://example.org/nede"), 0);
+    free(t);
+    metrics_destroy(m);
+}
+
 Test(metrics, sources_are_capped)
 {
     struct metrics *m = metrics_create();
     char name[64], big[3000];   /* "a", 1499 é, NUL */
 
-    for (int i = 0; i < 1005; i++) {
+    for (int i = 0; i < 4101; i++) {
         snprintf(name, sizeof name, "/inbox/%d", i);
         metrics_source_success(m, name, i);
     }
     metrics_source_success(m, "/inbox/3", 99);   /* known ones still update */
     char *t = metrics_render(m);
     check_exposition(t);
-    cr_assert_eq(count_prefix(t, "minutesd_source_last_success_timestamp_seconds{"), 1000);
+    cr_assert_eq(count_prefix(t, "minutesd_source_last_success_timestamp_seconds{"), 4096);
     cr_assert(has_line(t, "minutesd_source_last_success_timestamp_seconds{source=\"/inbox/3\"} 99"));
-    cr_assert(has_line(t, "minutesd_source_last_success_timestamp_seconds{source=\"/inbox/999\"} 999"));
-    cr_assert_not(has_line(t, "minutesd_source_last_success_timestamp_seconds{source=\"/inbox/1000\"} 1000"));
+    cr_assert(has_line(t, "minutesd_source_last_success_timestamp_seconds{source=\"/inbox/4095\"} 4095"));
+    cr_assert_not(has_line(t, "minutesd_source_last_success_timestamp_seconds{source=\"/inbox/4096\"} 4096"));
     free(t);
     metrics_destroy(m);
 

@@ -18,6 +18,7 @@
 #include "util.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,6 +140,17 @@ static void describe_error(struct xfer *x, CURLcode rc, char *out, size_t n)
     case CURLE_OPERATION_TIMEDOUT:
         snprintf(out, n, "timed out (%s)", detail);
         return;
+    case CURLE_COULDNT_CONNECT: {
+        long os = 0;
+        curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &os);
+        if (os == EPERM || os == EACCES) {
+            /* the packaged unit's IPAddressDeny=: say so, or people debug the server */
+            snprintf(out, n, "connection not permitted on this host (%s); under systemd, allow the address with "
+                             "IPAddressAllow= in a drop-in, see minutesd(8)", detail);
+            return;
+        }
+        break;
+    }
     default:
         break;
     }

@@ -17,8 +17,12 @@
 
 #include "util.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +42,8 @@ struct xfer {
     char *etag, *last_modified;   /* to send */
     struct buf body;
     bool too_big;
+    bool public_only, refused_private;
+    char refused_ip[64];
     char errbuf[CURL_ERROR_SIZE];
     uint64_t start_ns;
     http_cb cb;
@@ -53,6 +59,8 @@ struct http {
     char user_agent[64];
     struct xfer *wait_head, *wait_tail;   /* queued, not started */
     struct xfer *running;                 /* started */
+    struct xfer *failed;                  /* curl would not take them: reported on the next turn */
+    uv_timer_t fail_timer;
     size_t nwaiting, nrunning;
     struct sock *socks;
     int handles;                          /* open uv handles: freed when 0 after destroy */
@@ -141,6 +149,11 @@ static void describe_error(struct xfer *x, CURLcode rc, char *out, size_t n)
         snprintf(out, n, "timed out (%s)", detail);
         return;
     case CURLE_COULDNT_CONNECT: {
+        if (x->refused_private) {
+            snprintf(out, n, "refused: a linked URL on a loopback, private or link-local address (%s)",
+                     x->refused_ip);
+            return;
+        }
         long os = 0;
         curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &os);
         if (os == EPERM || os == EACCES) {
@@ -198,6 +211,9 @@ static void finish(struct http *h, CURL *e, CURLcode rc)
         res.last_modified = header(e, "Last-Modified");
         if (curl_easy_getinfo(e, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct)
             res.content_type = xstrndup(ct, strlen(ct));
+        char *ip = NULL;
+        if (curl_easy_getinfo(e, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip)
+            res.private_peer = http_private_address(ip);
         if (curl_easy_getinfo(e, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
             res.retry_after_s = ra > 86400 * 7 ? 86400 * 7 : (long)ra;
         if (res.status == 200) {
@@ -313,6 +329,51 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
     return len;
 }
 
+bool http_private_address(const char *ip)
+{
+    unsigned char a[16];
+    if (inet_pton(AF_INET, ip, a) == 1)
+        goto v4;
+    if (inet_pton(AF_INET6, ip, a) != 1)
+        return true;   /* not an address we understand: not trusted either */
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (memcmp(a, mapped, 12) == 0) {
+        memmove(a, a + 12, 4);
+        goto v4;
+    }
+    static const unsigned char zero[16];
+    if (memcmp(a, zero, 15) == 0 && (a[15] == 0 || a[15] == 1))   /* :: and ::1 */
+        return true;
+    return (a[0] & 0xfe) == 0xfc                  /* fc00::/7 unique local */
+           || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80);   /* fe80::/10 link-local */
+v4:
+    return a[0] == 0 || a[0] == 10 || a[0] == 127 || (a[0] == 169 && a[1] == 254) ||
+           (a[0] == 172 && (a[1] & 0xf0) == 16) || (a[0] == 192 && a[1] == 168) ||
+           (a[0] == 100 && (a[1] & 0xc0) == 64);   /* carrier-grade NAT */
+}
+
+/* curl: open the socket it is about to connect - unless the address is one
+ * a public_only transfer must not reach.  Checked here, on the address
+ * actually connected to, so neither a redirect nor DNS can route around it. */
+static curl_socket_t on_open_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    struct xfer *x = ud;
+    (void)purpose;
+    if (x->public_only) {
+        char ip[64] = "?";
+        if (a->family == AF_INET)
+            inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)&a->addr)->sin_addr, ip, sizeof ip);
+        else if (a->family == AF_INET6)
+            inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)&a->addr)->sin6_addr, ip, sizeof ip);
+        if ((a->family != AF_INET && a->family != AF_INET6) || http_private_address(ip)) {
+            x->refused_private = true;
+            snprintf(x->refused_ip, sizeof x->refused_ip, "%s", ip);
+            return CURL_SOCKET_BAD;
+        }
+    }
+    return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
 static int setup(struct http *h, struct xfer *x, char *err, size_t errlen)
 {
     CURL *e = curl_easy_init();
@@ -357,12 +418,29 @@ static int setup(struct http *h, struct xfer *x, char *err, size_t errlen)
     SET(CURLOPT_USERAGENT, h->user_agent);
     SET(CURLOPT_ACCEPT_ENCODING, "");   /* whatever curl can decode; the cap applies to the decoded body */
     SET(CURLOPT_HTTPHEADER, x->headers);
+    SET(CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+    SET(CURLOPT_OPENSOCKETDATA, x);
 #undef SET
     if (rc != CURLE_OK) {
         snprintf(err, errlen, "%s: %s", x->url, curl_easy_strerror(rc));
         return -1;
     }
     return 0;
+}
+
+static void on_fail_timer(uv_timer_t *t)
+{
+    struct http *h = t->data;
+    struct xfer *x;
+    while ((x = h->failed)) {
+        h->failed = x->next;
+        struct http_response res;
+        memset(&res, 0, sizeof res);
+        res.error = xstrndup(x->errbuf, strlen(x->errbuf));
+        x->cb(x->ud, &res);
+        free(res.error);
+        xfer_free(x);
+    }
 }
 
 static void start_waiting(struct http *h)
@@ -382,17 +460,15 @@ static void start_waiting(struct http *h)
         x->start_ns = uv_hrtime();
         CURLMcode mc = curl_multi_add_handle(h->multi, x->easy);
         if (mc != CURLM_OK) {
-            /* report it as the transfer's own failure, on this turn */
-            struct http_response res;
-            memset(&res, 0, sizeof res);
-            res.error = xstrndup(curl_multi_strerror(mc), strlen(curl_multi_strerror(mc)));
+            /* reported on the next turn, not from inside the caller's http_get */
             h->running = x->next;
             if (x->next)
                 x->next->prev = NULL;
             h->nrunning--;
-            x->cb(x->ud, &res);
-            free(res.error);
-            xfer_free(x);
+            snprintf(x->errbuf, sizeof x->errbuf, "%s", curl_multi_strerror(mc));
+            x->next = h->failed;
+            h->failed = x;
+            uv_timer_start(&h->fail_timer, on_fail_timer, 0, 0);
         }
     }
 }
@@ -417,8 +493,9 @@ struct http *http_create(uv_loop_t *loop, const struct http_opts *o, char *err, 
      * and a few servers' worth more */
     curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, (long)o->max_parallel * 4);
     uv_timer_init(loop, &h->timer);
-    h->timer.data = h;
-    h->handles = 1;
+    uv_timer_init(loop, &h->fail_timer);
+    h->timer.data = h->fail_timer.data = h;
+    h->handles = 2;
     return h;
 }
 
@@ -429,11 +506,12 @@ void http_set_opts(struct http *h, const struct http_opts *o)
     start_waiting(h);
 }
 
-int http_get(struct http *h, const char *url, const char *etag, const char *last_modified, http_cb cb, void *ud,
-             char *err, size_t errlen)
+int http_get(struct http *h, const char *url, const char *etag, const char *last_modified, bool public_only,
+             http_cb cb, void *ud, char *err, size_t errlen)
 {
     struct xfer *x = xcalloc(1, sizeof *x);
     x->h = h;
+    x->public_only = public_only;
     x->url = xstrndup(url, strlen(url));
     x->etag = dup_or_null(etag);
     x->last_modified = dup_or_null(last_modified);
@@ -479,8 +557,12 @@ void http_destroy(struct http *h)
         h->wait_head = x->next;
         xfer_free(x);
     }
+    while ((x = h->failed)) {
+        h->failed = x->next;
+        xfer_free(x);
+    }
     curl_multi_cleanup(h->multi);
     h->multi = NULL;
-    uv_timer_stop(&h->timer);
     uv_close((uv_handle_t *)&h->timer, handle_closed);
+    uv_close((uv_handle_t *)&h->fail_timer, handle_closed);
 }

@@ -43,6 +43,7 @@ struct http_response {
     char *final_url;           /* after redirects */
     long retry_after_s;        /* Retry-After (seconds, either form), 0 when absent */
     double seconds;            /* from start of transfer to its end */
+    bool private_peer;         /* the server answered from a loopback, private or link-local address */
 };
 
 /* Called on the loop thread when a transfer ends; res and its strings are
@@ -57,10 +58,16 @@ struct http *http_create(uv_loop_t *loop, const struct http_opts *o, char *err, 
 /* New limits for transfers started from now on (SIGHUP). */
 void http_set_opts(struct http *h, const struct http_opts *o);
 /* Queues a GET of url (etag / last_modified: NULL or the validators last
- * received).  The strings are copied.  0, or -1 with err set (curl
- * refused the request: out of memory, say). */
-int http_get(struct http *h, const char *url, const char *etag, const char *last_modified, http_cb cb, void *ud,
-             char *err, size_t errlen);
+ * received).  public_only: refuse to connect to a loopback, private or
+ * link-local address - for URLs taken from a page on the internet, which
+ * must not make the daemon fetch from the machine or network it runs in.
+ * The strings are copied.  0, or -1 with err set (curl refused the
+ * request: out of memory, say). */
+int http_get(struct http *h, const char *url, const char *etag, const char *last_modified, bool public_only,
+             http_cb cb, void *ud, char *err, size_t errlen);
+/* Whether the numeric address ip is loopback, private, link-local or
+ * unspecified (IPv4 or IPv6, IPv4-mapped included). */
+bool http_private_address(const char *ip);
 /* Transfers running or waiting. */
 size_t http_busy(const struct http *h);
 /* Drops every transfer (no callbacks) and closes the handles; the memory

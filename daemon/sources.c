@@ -39,6 +39,8 @@ struct src {
     struct config_source c;   /* own copies */
     struct url *self;
     bool gone;
+    bool private_ok;          /* the index is on a private address: its links may be too */
+    bool answered;            /* the index answered in this run: private_ok is known */
 };
 
 struct url {
@@ -51,6 +53,9 @@ struct url {
     long last_status;
     char *last_error;
     double last_attempt, last_success, last_change, failing_since;   /* unix seconds, 0: never */
+    double next_attempt;      /* unix seconds: the schedule (backoff, Retry-After) across restarts */
+    char *follow_used;        /* an index: the pattern its stored links were picked with */
+    unsigned gen, fire_gen;   /* gen moves when what the URL is changes; a fetch started before is not applied */
     int streak;
     bool failing;
     long long document_id;
@@ -80,6 +85,7 @@ struct sources {
     int works;                /* link extractions on the pool */
     size_t loading;           /* documents handed over, not yet done */
     bool loaded_state, load_pending, save_pending, stopped, destroyed;
+    uint64_t load_backoff_ms, save_backoff_ms;
     json_t *events;           /* source events not yet saved */
     unsigned seed;
 };
@@ -120,6 +126,12 @@ static uint64_t jitter(struct sources *s, uint64_t ms)
     if (span == 0)
         return ms;
     return ms - span / 2 + (uint64_t)rand_r(&s->seed) % (span + 1);
+}
+
+static void set_due(struct sources *s, struct url *u, uint64_t delay_ms)
+{
+    u->due = uv_now(s->loop) + delay_ms;
+    u->next_attempt = wall_now() + (double)delay_ms / 1000;
 }
 
 /* ---- the URL table ----------------------------------------------------- */
@@ -186,7 +198,29 @@ static void free_url(struct url *u)
     free(u->last_error);
     free(u->p_etag);
     free(u->p_lm);
+    free(u->follow_used);
     free(u);
+}
+
+/* Frees everything once destroyed and nothing can call back any more:
+ * timers closed, no link extraction on the pool, no task at the database
+ * thread, no document at the daemon (each holds a struct url). */
+static void maybe_free(struct sources *s)
+{
+    if (!s->destroyed || s->handles > 0 || s->works > 0 || s->save_pending || s->load_pending || s->loading > 0)
+        return;
+    for (size_t i = 0; i < s->nall; i++)
+        free_url(s->all[i]);
+    free(s->all);
+    free(s->buckets);
+    for (size_t i = 0; i < s->nsrcs; i++) {
+        free(s->srcs[i]->c.url);
+        free(s->srcs[i]->c.follow);
+        free(s->srcs[i]);
+    }
+    free(s->srcs);
+    json_decref(s->events);
+    free(s);
 }
 
 /* Drops the URLs marked gone that nothing is working on. */
@@ -240,6 +274,8 @@ static json_t *row_of(const struct url *u)
     json_t *o = json_object();
     json_object_set_new(o, "url", json_string(u->url));
     json_object_set_new(o, "parent", u->linked && u->src ? json_string(u->src->c.url) : json_null());
+    json_object_set_new(o, "follow", str_or_null(u->follow_used));
+    json_object_set_new(o, "next_attempt", time_or_null(u->next_attempt));
     json_object_set_new(o, "etag", str_or_null(u->etag));
     json_object_set_new(o, "last_modified", str_or_null(u->last_modified));
     json_object_set_new(o, "sha256", u->sha256[0] ? json_string(u->sha256) : json_null());
@@ -286,9 +322,16 @@ static void save_done(struct dbworker_job *dj)
     struct save_job *j = (struct save_job *)dj;
     struct sources *s = j->s;
     s->save_pending = false;
+    if (!dj->error && !dj->abandoned)
+        s->save_backoff_ms = 0;
     if ((dj->error || dj->abandoned) && !s->destroyed) {
+        /* a statement that failed on a live connection (lock or statement
+         * timeout, a grant missing) fails again at once: back off */
+        s->save_backoff_ms = s->save_backoff_ms ? s->save_backoff_ms * 2 : 1000;
+        if (s->save_backoff_ms > 60000)
+            s->save_backoff_ms = 60000;
         if (dj->error && !s->stopped)
-            log_warning("%s; trying again", dj->error);
+            log_warning("%s; trying again in %llu s", dj->error, (unsigned long long)s->save_backoff_ms / 1000);
         /* what was not saved is saved with the next batch */
         size_t i;
         json_t *v;
@@ -309,8 +352,8 @@ static void save_done(struct dbworker_job *dj)
     free(j);
     if (!s->stopped)
         schedule_save(s);
-    else if (s->destroyed && s->handles == 0 && s->works == 0 && !s->load_pending)
-        free(s);
+    else
+        maybe_free(s);
 }
 
 static void on_save_timer(uv_timer_t *t)
@@ -354,19 +397,20 @@ static void schedule_save(struct sources *s)
     for (size_t i = 0; !any && i < s->nall; i++)
         any = s->all[i]->dirty && !s->all[i]->gone;
     if (any)
-        uv_timer_start(&s->save_timer, on_save_timer, SOURCES_SAVE_DELAY_MS, 0);
+        uv_timer_start(&s->save_timer, on_save_timer, SOURCES_SAVE_DELAY_MS + s->save_backoff_ms, 0);
 }
 
 static void mark_dirty(struct sources *s, struct url *u)
 {
     u->dirty = true;
     if (!s->stopped && !s->save_pending && !uv_is_active((uv_handle_t *)&s->save_timer))
-        uv_timer_start(&s->save_timer, on_save_timer, SOURCES_SAVE_DELAY_MS, 0);
+        uv_timer_start(&s->save_timer, on_save_timer, SOURCES_SAVE_DELAY_MS + s->save_backoff_ms, 0);
 }
 
 /* Reading the stored state, once, before the first poll. */
 struct load_row {
-    char *url, *parent, *etag, *last_modified, *last_error;
+    char *url, *parent, *follow, *etag, *last_modified, *last_error;
+    double next_attempt;
     char sha256[65];
     long last_status;
     double last_attempt, last_success, last_change, failing_since;
@@ -399,7 +443,8 @@ static int load_task(PGconn *c, struct dbworker_job *dj, char *err, size_t errle
                                "SELECT url, parent, etag, last_modified, sha256, last_status, last_error, "
                                "extract(epoch FROM last_attempt), extract(epoch FROM last_success), "
                                "extract(epoch FROM last_change), failure_streak, extract(epoch FROM failing_since), "
-                               "failing, document_id FROM minutes.sources",
+                               "failing, document_id, follow, extract(epoch FROM next_attempt) "
+                               "FROM minutes.sources",
                                0, NULL, NULL, NULL, NULL, 0);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         const char *m = PQresultErrorMessage(r);
@@ -426,6 +471,8 @@ static int load_task(PGconn *c, struct dbworker_job *dj, char *err, size_t errle
         w->failing_since = num(r, k, 11);
         w->failing = strcmp(PQgetvalue(r, k, 12), "t") == 0;
         w->document_id = (long long)num(r, k, 13);
+        w->follow = col(r, k, 14);
+        w->next_attempt = num(r, k, 15);
     }
     PQclear(r);
     return 0;
@@ -438,6 +485,36 @@ static struct src *find_src(const struct sources *s, const char *url)
             return s->srcs[i];
     return NULL;
 }
+
+static bool same(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* Whether url matches pattern (a configured one: it compiled at load). */
+static bool matches(const char *pattern, const char *url)
+{
+    regex_t re;
+    if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) != 0)
+        return false;
+    bool m = regexec(&re, url, 0, NULL, 0) == 0;
+    regfree(&re);
+    return m;
+}
+
+/* Forgets what was read from u, so its next fetch is unconditional and
+ * whatever it returns is processed; a fetch or load under way is not
+ * applied (gen). */
+static void forget_content(struct url *u)
+{
+    free(u->etag);
+    free(u->last_modified);
+    u->etag = u->last_modified = NULL;
+    u->sha256[0] = '\0';
+    u->gen++;
+}
+
+static void on_tick(uv_timer_t *t);
 
 static void publish_health(struct sources *s, const struct url *u)
 {
@@ -454,6 +531,12 @@ static void due_from_state(struct sources *s, struct url *u, uint64_t now)
     uint64_t interval_ms = (uint64_t)(u->linked ? s->hc.recheck_s : u->src->c.interval_s) * 1000;
     uint64_t spread = interval_ms < SOURCES_FIRST_SPREAD_MS ? interval_ms : SOURCES_FIRST_SPREAD_MS;
     uint64_t first = now + (spread ? (uint64_t)rand_r(&s->seed) % spread : 0);
+    if (u->next_attempt > 0) {
+        /* the schedule it had: backoff and Retry-After hold across a restart */
+        double wait_ms = (u->next_attempt - wall_now()) * 1000;
+        u->due = wait_ms > (double)(first - now) ? now + (uint64_t)wait_ms : first;
+        return;
+    }
     if (u->last_attempt <= 0 || u->streak > 0 || (u->linked && !u->sha256[0])) {
         u->due = first;
         return;
@@ -475,12 +558,12 @@ static void load_done(struct dbworker_job *dj)
             struct load_row *w = &j->rows[i];
             struct url *u = lookup(s, w->url);
             struct src *parent = w->parent ? find_src(s, w->parent) : NULL;
-            if (!u && parent && parent->c.follow) {
+            if (!u && parent && parent->c.follow && matches(parent->c.follow, w->url)) {
                 u = add_url(s, w->url, parent, true);
                 u->in_index = true;
             }
             if (!u)
-                continue;   /* a source no longer configured: its row stays for the record */
+                continue;   /* no longer configured or followed: its row stays for the record */
             free(u->etag);
             free(u->last_modified);
             free(u->last_error);
@@ -497,6 +580,11 @@ static void load_done(struct dbworker_job *dj)
             u->failing_since = w->failing_since;
             u->failing = w->failing;
             u->document_id = w->document_id;
+            u->next_attempt = w->next_attempt;
+            u->follow_used = w->follow;
+            w->follow = NULL;
+            if (!u->linked && u->src && !same(u->follow_used, u->src->c.follow))
+                forget_content(u);   /* picked with another pattern (or none): read it again */
         }
         s->loaded_state = true;
         for (size_t i = 0; i < s->nall; i++) {
@@ -505,11 +593,16 @@ static void load_done(struct dbworker_job *dj)
         }
         log_info("web sources: %zu configured, %zu URLs known from earlier runs", s->nsrcs, j->n);
     } else if (dj->error && !s->stopped) {
-        log_warning("%s; trying again", dj->error);
+        s->load_backoff_ms = s->load_backoff_ms ? s->load_backoff_ms * 2 : 1000;
+        if (s->load_backoff_ms > 60000)
+            s->load_backoff_ms = 60000;
+        log_warning("%s; trying again in %llu s", dj->error, (unsigned long long)s->load_backoff_ms / 1000);
+        uv_timer_start(&s->tick, on_tick, s->load_backoff_ms, 0);   /* tick asks again */
     }
     for (size_t i = 0; i < j->n; i++) {
         free(j->rows[i].url);
         free(j->rows[i].parent);
+        free(j->rows[i].follow);
         free(j->rows[i].etag);
         free(j->rows[i].last_modified);
         free(j->rows[i].last_error);
@@ -518,8 +611,7 @@ static void load_done(struct dbworker_job *dj)
     free(dj->error);
     free(j);
     if (s->stopped) {
-        if (s->destroyed && s->handles == 0 && s->works == 0 && !s->save_pending)
-            free(s);
+        maybe_free(s);
         return;
     }
     tick(s);
@@ -571,7 +663,7 @@ static void succeeded(struct sources *s, struct url *u, long status)
     u->last_success = now;
     set_str(&u->last_error, NULL);
     uint64_t interval = (uint64_t)(u->linked ? s->hc.recheck_s : u->src->c.interval_s) * 1000;
-    u->due = uv_now(s->loop) + jitter(s, interval);
+    set_due(s, u, jitter(s, interval));
     mark_dirty(s, u);
     publish_health(s, u);
 }
@@ -594,9 +686,13 @@ static void failed(struct sources *s, struct url *u, long status, const char *wh
     uint64_t cap = interval > SOURCES_MAX_BACKOFF_S ? interval : SOURCES_MAX_BACKOFF_S;
     if (delay > cap)
         delay = cap;
-    if (retry_after_s > 0 && (uint64_t)retry_after_s > delay)
-        delay = (uint64_t)(retry_after_s < SOURCES_MAX_RETRY_AFTER_S ? retry_after_s : SOURCES_MAX_RETRY_AFTER_S);
-    u->due = uv_now(s->loop) + jitter(s, delay * 1000);
+    uint64_t delay_ms = jitter(s, delay * 1000);
+    if (retry_after_s > 0 && (uint64_t)retry_after_s * 1000 > delay_ms) {
+        /* the server said when: never earlier, and spread only later */
+        uint64_t ra = (uint64_t)(retry_after_s < SOURCES_MAX_RETRY_AFTER_S ? retry_after_s : SOURCES_MAX_RETRY_AFTER_S);
+        delay_ms = ra * 1000 + (uint64_t)rand_r(&s->seed) % (ra * 100 + 1);
+    }
+    set_due(s, u, delay_ms);
     log_warning("%s: failed: %s (%d in a row; next try in %llu s)", u->url, why, u->streak,
                 (unsigned long long)((u->due - uv_now(s->loop)) / 1000));
     if (!u->linked && u->src && !u->failing && now - u->failing_since >= (double)u->src->c.fail_after_s) {
@@ -686,8 +782,10 @@ static void links_done(uv_work_t *w, int status)
     (void)status;
     s->works--;
     u->busy = false;
-    if (s->stopped || u->gone || !u->src) {
+    if (s->stopped || u->gone || !u->src || u->fire_gen != u->gen || !u->src->c.follow) {
         /* validators not taken: the page is read again next time */
+        if (!s->stopped)
+            u->due = uv_now(s->loop);
     } else if (lw->rc < 0) {
         failed(s, u, 200, lw->err, 0);
     } else {
@@ -713,8 +811,10 @@ static void links_done(uv_work_t *w, int status)
             if (!l->busy)
                 l->due = now;   /* the index changed: look at each of its documents again */
         }
-        /* links no longer on the page are no longer polled (their rows stay) */
-        for (size_t i = 0; i < s->nall; i++)
+        /* links no longer on the page are no longer polled (their rows
+         * stay) - unless the page has none at all, which is more likely a
+         * maintenance page than a committee that deleted its archive */
+        for (size_t i = 0; lw->found.n > 0 && i < s->nall; i++)
             if (s->all[i]->linked && s->all[i]->src == u->src && !s->all[i]->in_index)
                 s->all[i]->gone = true;
         log_info("%s: changed; %zu matching link%s (%zu new)", u->url, lw->found.n, lw->found.n == 1 ? "" : "s",
@@ -722,6 +822,7 @@ static void links_done(uv_work_t *w, int status)
         set_str(&u->etag, u->p_etag);
         set_str(&u->last_modified, u->p_lm);
         memcpy(u->sha256, u->p_sha, sizeof u->sha256);
+        set_str(&u->follow_used, u->src->c.follow);
         u->last_change = wall_now();
         succeeded(s, u, 200);
     }
@@ -735,8 +836,7 @@ static void links_done(uv_work_t *w, int status)
     free(lw->pattern);
     free(lw);
     if (s->stopped) {
-        if (s->destroyed && s->handles == 0 && s->works == 0 && !s->save_pending && !s->load_pending)
-            free(s);
+        maybe_free(s);
         return;
     }
     sweep_gone(s);
@@ -748,6 +848,10 @@ static void on_fetched(void *ud, struct http_response *res)
     struct url *u = ud;
     struct sources *s = u->s;
 
+    if (!res->error && !u->linked && u->src) {
+        u->src->private_ok = res->private_peer;
+        u->src->answered = true;
+    }
     if (res->error) {
         u->busy = false;
         failed(s, u, res->status, res->error, 0);
@@ -763,7 +867,11 @@ static void on_fetched(void *ud, struct http_response *res)
     } else {
         char sha[65];
         sha256_hex(res->body, res->len, sha);
-        if (strcmp(sha, u->sha256) == 0) {
+        if (u->fire_gen != u->gen) {
+            /* what the URL is changed while it was fetched: fetch it again */
+            u->busy = false;
+            u->due = uv_now(s->loop);
+        } else if (strcmp(sha, u->sha256) == 0) {
             /* same bytes as last time: nothing to parse, but keep the new
              * validators so the next poll can be answered 304 */
             u->busy = false;
@@ -806,8 +914,9 @@ static void on_fetched(void *ud, struct http_response *res)
                 free(d);
                 u->busy = false;
                 u->due = uv_now(s->loop) + 1000;
+            } else {
+                return;   /* busy until the daemon says how it went */
             }
-            return;   /* busy until the daemon says how it went */
         }
     }
     if (s->stopped)
@@ -822,7 +931,7 @@ void sources_document_done(struct sources *s, struct source_doc *d, bool committ
     struct url *u = d->token;
     s->loading--;
     u->busy = false;
-    if (committed && !u->gone && u->src) {
+    if (committed && !u->gone && u->src && u->fire_gen == u->gen) {
         /* the document is durable: now its validators may be, too */
         set_str(&u->etag, u->p_etag);
         set_str(&u->last_modified, u->p_lm);
@@ -837,8 +946,8 @@ void sources_document_done(struct sources *s, struct source_doc *d, bool committ
             set_str(&u->last_error, error);
             mark_dirty(s, u);
         }
-    } else if (!committed && !s->stopped) {
-        u->due = uv_now(s->loop) + 1000;
+    } else if (!s->stopped) {
+        u->due = uv_now(s->loop) + (committed ? 0 : 1000);
     }
     free(u->p_etag);
     free(u->p_lm);
@@ -847,8 +956,10 @@ void sources_document_done(struct sources *s, struct source_doc *d, bool committ
     free(d->name);
     free(d->body);
     free(d);
-    if (s->stopped)
+    if (s->stopped) {
+        maybe_free(s);
         return;
+    }
     sweep_gone(s);
     tick(s);
 }
@@ -864,8 +975,12 @@ static void fire(struct sources *s, struct url *u)
 {
     char err[256];
     u->busy = true;
+    u->fire_gen = u->gen;
     u->last_attempt = wall_now();
-    if (http_get(s->http, u->url, u->etag, u->last_modified, on_fetched, u, err, sizeof err) < 0) {
+    /* a link read off a page on the internet must not reach into our own
+     * network; an index that is itself on one may point into it */
+    bool public_only = u->linked && u->src && !u->src->private_ok;
+    if (http_get(s->http, u->url, u->etag, u->last_modified, public_only, on_fetched, u, err, sizeof err) < 0) {
         u->busy = false;
         failed(s, u, 0, err, 0);
     }
@@ -873,8 +988,12 @@ static void fire(struct sources *s, struct url *u)
 
 static void tick(struct sources *s)
 {
-    if (s->stopped || !s->loaded_state)
+    if (s->stopped)
         return;
+    if (!s->loaded_state) {
+        request_load(s);
+        return;
+    }
     uint64_t now = uv_now(s->loop), next = UINT64_MAX;
     /* documents waiting for the pipeline and transfers queued count alike:
      * together they bound the bodies held in memory */
@@ -883,11 +1002,11 @@ static void tick(struct sources *s)
         struct url *u = s->all[i];
         if (u->busy || u->gone || !u->src)
             continue;
-        if (u->due <= now && http_busy(s->http) + s->loading < limit) {
+        if (u->linked && !u->src->answered)
+            continue;   /* whether its links may be on private addresses is not known yet */
+        if (u->due <= now && http_busy(s->http) + s->loading < limit)
             fire(s, u);
-            continue;
-        }
-        if (u->due < next)
+        if (!u->busy && u->due < next)
             next = u->due;
     }
     if (http_busy(s->http) + s->loading >= limit)
@@ -929,7 +1048,8 @@ void sources_configure(struct sources *s, const struct config *cfg)
             s->srcs[s->nsrcs++] = c;
         }
         c->gone = false;
-        bool was_index = c->c.follow != NULL;
+        bool follow_changed = !same(c->c.follow, cs->follow);
+        bool sooner = cs->interval_s < c->c.interval_s;
         c->c.interval_s = cs->interval_s;
         c->c.fail_after_s = cs->fail_after_s;
         set_str(&c->c.follow, cs->follow);
@@ -947,9 +1067,13 @@ void sources_configure(struct sources *s, const struct config *cfg)
         u->linked = false;
         u->gone = false;
         c->self = u;
-        if (was_index != (c->c.follow != NULL)) {
-            u->sha256[0] = '\0';   /* read it again as what it now is */
+        if (follow_changed && s->loaded_state) {
+            forget_content(u);   /* read it again as what it now is, with the new pattern */
             u->due = now;
+        } else if (sooner && s->loaded_state && !u->busy) {
+            uint64_t d = now + jitter(s, (uint64_t)cs->interval_s * 1000);
+            if (d < u->due)
+                u->due = d;
         }
         publish_health(s, u);
     }
@@ -1014,8 +1138,7 @@ static void timer_closed(uv_handle_t *h)
 {
     struct sources *s = h->data;
     s->handles--;
-    if (s->destroyed && s->handles == 0 && s->works == 0 && !s->save_pending && !s->load_pending)
-        free(s);
+    maybe_free(s);
 }
 
 void sources_stop(struct sources *s)
@@ -1039,25 +1162,6 @@ void sources_destroy(struct sources *s)
     if (!s)
         return;
     sources_stop(s);
-    for (size_t i = 0; i < s->nall; i++)
-        free_url(s->all[i]);
-    free(s->all);
-    s->all = NULL;
-    s->nall = 0;
-    free(s->buckets);
-    s->buckets = NULL;
-    s->nbuckets = 0;
-    for (size_t i = 0; i < s->nsrcs; i++) {
-        free(s->srcs[i]->c.url);
-        free(s->srcs[i]->c.follow);
-        free(s->srcs[i]);
-    }
-    free(s->srcs);
-    s->srcs = NULL;
-    s->nsrcs = 0;
-    json_decref(s->events);
-    s->events = NULL;
     s->destroyed = true;
-    if (s->handles == 0 && s->works == 0 && !s->save_pending && !s->load_pending)
-        free(s);
+    maybe_free(s);
 }

@@ -16,6 +16,9 @@ int migrate_main(int argc, char **argv);
 int psql_main(int argc, char **argv);
 int run_main(int argc, char **argv);
 int check_config_main(int argc, char **argv);
+int subscribe_main(int argc, char **argv);
+int unsubscribe_main(int argc, char **argv);
+int subscriptions_main(int argc, char **argv);
 
 /* "file:///abs/path" with RFC 3986 escaping (new, free()); NULL on OOM. */
 char *file_uri(const char *path);

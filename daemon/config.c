@@ -608,6 +608,89 @@ static int load_http(struct ctx *c, json_t *o, struct config *cfg)
     return 0;
 }
 
+static const char *const TLS_NAMES[] = {"required", "try", "none", NULL};
+
+static bool plausible_address(const char *a)
+{
+    const char *at = strchr(a, '@');
+    if (!at || at == a || !at[1] || strchr(at + 1, '@') || strlen(a) > 254)
+        return false;
+    for (const char *p = a; *p; p++)
+        if ((unsigned char)*p <= ' ' || strchr("<>()[],;:\\\"", *p))
+            return false;
+    return true;
+}
+
+static int load_smtp(struct ctx *c, json_t *o, struct config *cfg)
+{
+    const char *key;
+    json_t *v;
+    int i;
+    if (!json_is_object(o))
+        return fail(c, "must be an object such as {\"url\": \"smtps://mail.example.dk\", \"from\": \"minutesd@example.dk\"}");
+    json_object_foreach(o, key, v) {
+        push_key(c, key);
+        int rc = 0;
+        if (strcmp(key, "url") == 0) {
+            rc = get_string(c, v, true, &cfg->smtp.url);
+            if (rc == 0 && cfg->smtp.url && strncmp(cfg->smtp.url, "smtp://", 7) != 0 &&
+                strncmp(cfg->smtp.url, "smtps://", 8) != 0)
+                rc = fail(c, "must be smtp://HOST[:PORT] or smtps://HOST[:PORT]");
+            if (rc == 0 && cfg->smtp.url && strchr(cfg->smtp.url, '@'))
+                rc = fail(c, "no user or password here: name a \"credentials\" file");
+        } else if (strcmp(key, "from") == 0) {
+            rc = get_string(c, v, false, &cfg->smtp.from);
+            if (rc == 0 && !plausible_address(cfg->smtp.from))
+                rc = fail(c, "not an e-mail address");
+        } else if (strcmp(key, "credentials") == 0) {
+            rc = get_string(c, v, true, &cfg->smtp.credentials);
+        } else if (strcmp(key, "tls") == 0) {
+            rc = get_enum(c, v, TLS_NAMES, &i);
+            cfg->smtp.tls = (enum config_smtp_tls)i;
+        } else if (!is_comment(key)) {
+            rc = fail(c, "unknown option");
+        }
+        if (rc < 0)
+            return -1;
+        pop(c);
+    }
+    if (cfg->smtp.url && !cfg->smtp.from)
+        return fail(c, "\"from\" is needed with \"url\"");
+    return 0;
+}
+
+static int load_alerts(struct ctx *c, json_t *o, struct config *cfg)
+{
+    const char *key;
+    json_t *v;
+    if (!json_is_object(o))
+        return fail(c, "must be an object such as {\"interval_s\": 10}");
+    json_object_foreach(o, key, v) {
+        push_key(c, key);
+        int rc = 0;
+        if (strcmp(key, "interval_s") == 0)
+            rc = get_int(c, v, 1, 3600, &cfg->alerts.interval_s);
+        else if (strcmp(key, "retry_min_s") == 0)
+            rc = get_int(c, v, 1, 86400, &cfg->alerts.retry_min_s);
+        else if (strcmp(key, "retry_max_s") == 0)
+            rc = get_int(c, v, 1, 604800, &cfg->alerts.retry_max_s);
+        else if (strcmp(key, "max_attempts") == 0)
+            rc = get_int(c, v, 1, 100000, &cfg->alerts.max_attempts);
+        else if (strcmp(key, "timeout_s") == 0)
+            rc = get_int(c, v, 1, 600, &cfg->alerts.timeout_s);
+        else if (strcmp(key, "max_parallel") == 0)
+            rc = get_int(c, v, 1, 64, &cfg->alerts.max_parallel);
+        else if (!is_comment(key))
+            rc = fail(c, "unknown option");
+        if (rc < 0)
+            return -1;
+        pop(c);
+    }
+    if (cfg->alerts.retry_max_s < cfg->alerts.retry_min_s)
+        return fail(c, "retry_max_s must not be less than retry_min_s");
+    return 0;
+}
+
 struct config *config_create(void)
 {
     struct config *cfg = xcalloc(1, sizeof *cfg);
@@ -630,6 +713,12 @@ struct config *config_create(void)
     cfg->http.max_body_bytes = 50LL << 20;
     cfg->http.max_parallel = 8;
     cfg->http.recheck_s = 86400;
+    cfg->alerts.interval_s = 10;
+    cfg->alerts.retry_min_s = 30;
+    cfg->alerts.retry_max_s = 3600;
+    cfg->alerts.max_attempts = 100;
+    cfg->alerts.timeout_s = 30;
+    cfg->alerts.max_parallel = 4;
     return cfg;
 }
 
@@ -641,6 +730,9 @@ void config_destroy(struct config *cfg)
     free(cfg->state_dir);
     inboxes_free(cfg);
     sources_free(cfg);
+    free(cfg->smtp.url);
+    free(cfg->smtp.from);
+    free(cfg->smtp.credentials);
     free(cfg->metrics_listen);
     free(cfg);
 }
@@ -675,6 +767,10 @@ static int load_root(struct ctx *c, json_t *root, struct config *cfg)
             rc = load_sources(c, v, cfg);
         else if (strcmp(key, "http") == 0)
             rc = load_http(c, v, cfg);
+        else if (strcmp(key, "smtp") == 0)
+            rc = load_smtp(c, v, cfg);
+        else if (strcmp(key, "alerts") == 0)
+            rc = load_alerts(c, v, cfg);
         else if (!is_comment(key))
             rc = fail(c, "unknown option");
         if (rc < 0)

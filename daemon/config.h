@@ -60,6 +60,23 @@ struct config_http {
     int recheck_s;            /* a followed link is re-validated this often even when its index is unchanged;
                                  default 86400 */
 };
+/* Mail for e-mail subscriptions.  No password here: credentials (if the
+ * server wants them) come from a netrc-format file the config names. */
+enum config_smtp_tls { CONFIG_TLS_REQUIRED, CONFIG_TLS_TRY, CONFIG_TLS_NONE };
+struct config_smtp {
+    char *url;           /* smtp://host:port (STARTTLS per tls) or smtps://host:port; NULL: no e-mail */
+    char *from;          /* the sender address */
+    char *credentials;   /* a netrc file ("machine HOST login USER password PASS"), or NULL */
+    enum config_smtp_tls tls;   /* for smtp://: "required" (default), "try" or "none" */
+};
+/* The dispatcher of alerts. */
+struct config_alerts {
+    int interval_s;      /* look for events of other processes and due retries this often; default 10 */
+    int retry_min_s, retry_max_s;   /* backoff of a failed delivery; default 30 .. 3600 */
+    int max_attempts;    /* then the delivery stays failed; default 100 */
+    int timeout_s;       /* one delivery; default 30 */
+    int max_parallel;    /* deliveries at once; default 4 */
+};
 struct config {
     char *database;      /* libpq conninfo or URI; NULL: PGHOST … from the environment, else the private cluster */
     char *state_dir;     /* default "./var" */
@@ -75,6 +92,8 @@ struct config {
     struct config_source *sources;   /* default: none */
     size_t nsources;
     struct config_http http;
+    struct config_smtp smtp;
+    struct config_alerts alerts;
 };
 
 /* New config with every default (config_destroy it). */

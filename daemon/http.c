@@ -42,6 +42,11 @@ struct xfer {
     char *etag, *last_modified;   /* to send */
     struct buf body;
     bool too_big;
+    /* sending (http_send): what goes out */
+    const struct http_send *send;   /* only during setup */
+    struct curl_slist *rcpt;
+    char *out;                      /* the POST body or the mail */
+    size_t out_len, out_off;
     bool public_only, refused_private;
     char refused_ip[64];
     char errbuf[CURL_ERROR_SIZE];
@@ -107,6 +112,8 @@ static void xfer_free(struct xfer *x)
     if (x->easy)
         curl_easy_cleanup(x->easy);
     curl_slist_free_all(x->headers);
+    curl_slist_free_all(x->rcpt);
+    free(x->out);
     buf_free(&x->body);
     free(x->url);
     free(x->etag);
@@ -374,8 +381,24 @@ static curl_socket_t on_open_socket(void *ud, curlsocktype purpose, struct curl_
     return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 }
 
+/* curl reads the mail to upload from here. */
+static size_t on_read(char *p, size_t size, size_t n, void *ud)
+{
+    struct xfer *x = ud;
+    size_t want = size * n, left = x->out_len - x->out_off;
+    if (want > left)
+        want = left;
+    memcpy(p, x->out + x->out_off, want);
+    x->out_off += want;
+    return want;
+}
+
+static int setup_send(struct http *h, struct xfer *x, char *err, size_t errlen);
+
 static int setup(struct http *h, struct xfer *x, char *err, size_t errlen)
 {
+    if (x->send)
+        return setup_send(h, x, err, errlen);
     CURL *e = curl_easy_init();
     struct buf b;
     if (!e) {
@@ -420,6 +443,71 @@ static int setup(struct http *h, struct xfer *x, char *err, size_t errlen)
     SET(CURLOPT_HTTPHEADER, x->headers);
     SET(CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
     SET(CURLOPT_OPENSOCKETDATA, x);
+#undef SET
+    if (rc != CURLE_OK) {
+        snprintf(err, errlen, "%s: %s", x->url, curl_easy_strerror(rc));
+        return -1;
+    }
+    return 0;
+}
+
+/* A POST (webhook) or a mail (smtp, smtps): no redirects followed - a
+ * message goes where it was configured to go, or fails - and the answer's
+ * body is read only to be dropped, within the same cap. */
+static int setup_send(struct http *h, struct xfer *x, char *err, size_t errlen)
+{
+    const struct http_send *r = x->send;
+    CURL *e = curl_easy_init();
+    if (!e) {
+        snprintf(err, errlen, "curl_easy_init failed");
+        return -1;
+    }
+    x->easy = e;
+    x->out = xmalloc(r->len + 1);
+    memcpy(x->out, r->body, r->len);
+    x->out_len = r->len;
+    for (size_t i = 0; r->headers && r->headers[i]; i++)
+        x->headers = curl_slist_append(x->headers, r->headers[i]);
+    CURLcode rc = CURLE_OK;
+#define SET(opt, val)                                   \
+    do {                                                \
+        if (rc == CURLE_OK)                             \
+            rc = curl_easy_setopt(e, opt, val);         \
+    } while (0)
+    SET(CURLOPT_URL, x->url);
+    SET(CURLOPT_PRIVATE, x);
+    SET(CURLOPT_WRITEFUNCTION, on_body);
+    SET(CURLOPT_WRITEDATA, x);
+    SET(CURLOPT_ERRORBUFFER, x->errbuf);
+    SET(CURLOPT_NOSIGNAL, 1L);
+    SET(CURLOPT_FOLLOWLOCATION, 0L);
+    SET(CURLOPT_SSL_VERIFYPEER, 1L);
+    SET(CURLOPT_SSL_VERIFYHOST, 2L);
+    SET(CURLOPT_CONNECTTIMEOUT_MS, (long)h->o.connect_timeout_ms);
+    SET(CURLOPT_TIMEOUT_MS, (long)h->o.timeout_ms);
+    SET(CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+    SET(CURLOPT_OPENSOCKETDATA, x);
+    if (r->mail_rcpt) {
+        x->rcpt = curl_slist_append(NULL, r->mail_rcpt);
+        SET(CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+        SET(CURLOPT_MAIL_FROM, r->mail_from);
+        SET(CURLOPT_MAIL_RCPT, x->rcpt);
+        SET(CURLOPT_UPLOAD, 1L);
+        SET(CURLOPT_READFUNCTION, on_read);
+        SET(CURLOPT_READDATA, x);
+        SET(CURLOPT_INFILESIZE_LARGE, (curl_off_t)x->out_len);
+        SET(CURLOPT_USE_SSL, (long)r->use_ssl);
+        if (r->username)
+            SET(CURLOPT_USERNAME, r->username);
+        if (r->password)
+            SET(CURLOPT_PASSWORD, r->password);
+    } else {
+        SET(CURLOPT_PROTOCOLS_STR, "http,https");
+        SET(CURLOPT_USERAGENT, h->user_agent);
+        SET(CURLOPT_HTTPHEADER, x->headers);
+        SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->out_len);
+        SET(CURLOPT_POSTFIELDS, x->out);
+    }
 #undef SET
     if (rc != CURLE_OK) {
         snprintf(err, errlen, "%s: %s", x->url, curl_easy_strerror(rc));
@@ -506,6 +594,8 @@ void http_set_opts(struct http *h, const struct http_opts *o)
     start_waiting(h);
 }
 
+static int enqueue(struct http *h, struct xfer *x, char *err, size_t errlen);
+
 int http_get(struct http *h, const char *url, const char *etag, const char *last_modified, bool public_only,
              http_cb cb, void *ud, char *err, size_t errlen)
 {
@@ -518,7 +608,27 @@ int http_get(struct http *h, const char *url, const char *etag, const char *last
     x->cb = cb;
     x->ud = ud;
     buf_init(&x->body, 0);
-    if (setup(h, x, err, errlen) < 0) {
+    return enqueue(h, x, err, errlen);
+}
+
+int http_send(struct http *h, const struct http_send *r, http_cb cb, void *ud, char *err, size_t errlen)
+{
+    struct xfer *x = xcalloc(1, sizeof *x);
+    x->h = h;
+    x->url = xstrndup(r->url, strlen(r->url));
+    x->public_only = r->public_only;
+    x->cb = cb;
+    x->ud = ud;
+    x->send = r;
+    buf_init(&x->body, 0);
+    return enqueue(h, x, err, errlen);
+}
+
+static int enqueue(struct http *h, struct xfer *x, char *err, size_t errlen)
+{
+    int rc = setup(h, x, err, errlen);
+    x->send = NULL;
+    if (rc < 0) {
         xfer_free(x);
         return -1;
     }

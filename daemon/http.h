@@ -65,6 +65,23 @@ void http_set_opts(struct http *h, const struct http_opts *o);
  * request: out of memory, say). */
 int http_get(struct http *h, const char *url, const char *etag, const char *last_modified, bool public_only,
              http_cb cb, void *ud, char *err, size_t errlen);
+/* A message to send: a POST of body (a webhook) or, when mail_rcpt is
+ * set, a mail whose whole RFC 5322 text is body, over smtp:// or smtps://.
+ * Redirects are not followed.  Borrowed for the call only. */
+struct http_send {
+    const char *url;
+    const char *const *headers;   /* NULL-terminated "Name: value" lines (POST), or NULL */
+    const char *body;
+    size_t len;
+    const char *mail_from, *mail_rcpt;   /* "<addr>" */
+    const char *username, *password;     /* SMTP AUTH, or NULL */
+    long use_ssl;                        /* CURLUSESSL_* for smtp:// (STARTTLS) */
+    bool public_only;
+};
+/* Queues r; the callback gets the status (an HTTP status, or the SMTP
+ * server's last reply code) or the error. */
+int http_send(struct http *h, const struct http_send *r, http_cb cb, void *ud, char *err, size_t errlen);
+
 /* Whether the numeric address ip is loopback, private, link-local or
  * unspecified (IPv4 or IPv6, IPv4-mapped included). */
 bool http_private_address(const char *ip);

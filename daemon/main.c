@@ -10,6 +10,7 @@
  *   minutesd psql [PSQL-ARGS]           psql on minutesd's database (starting it if private)
  *   minutesd run                        the daemon: watch the inboxes, load what arrives
  *   minutesd check-config FILE          validate a configuration file without starting
+ *   minutesd subscribe / unsubscribe / subscriptions   who is alerted about what
  *   minutesd version
  *
  * The database commands share --config FILE, --db CONNINFO and
@@ -46,6 +47,10 @@ static void usage(FILE *f)
           "       minutesd psql [DBOPTS] [PSQL-ARGS...]\n"
           "       minutesd run [DBOPTS] [--log-format text|json] [--log-level LEVEL]\n"
           "       minutesd check-config FILE\n"
+          "       minutesd subscribe [DBOPTS] (--email ADDR | --webhook URL) [--events T,...] [--cluster C]...\n"
+          "                [--region R]... [--body TEXT]... [--outcome O]... [--query TEXT] [--digest hourly|daily]\n"
+          "       minutesd unsubscribe [DBOPTS] ID\n"
+          "       minutesd subscriptions [DBOPTS]\n"
           "       minutesd version\n"
           "DBOPTS: [--config FILE] [--db CONNINFO] [--state-dir DIR]\n",
           f);
@@ -200,6 +205,12 @@ int main(int argc, char **argv)
         return run_main(argc - 2, argv + 2);
     if (strcmp(cmd, "check-config") == 0)
         return check_config_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "subscribe") == 0)
+        return subscribe_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "unsubscribe") == 0)
+        return unsubscribe_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "subscriptions") == 0)
+        return subscriptions_main(argc - 2, argv + 2);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("minutesd %s\n", MINUTESD_VERSION);
         return 0;

@@ -23,6 +23,7 @@
  * it replaces the running one (inboxes added, removed or changed, log
  * level, metrics address), otherwise the daemon says why and carries on.
  */
+#include "alerts.h"
 #include "commands.h"
 #include "config.h"
 #include "dbworker.h"
@@ -84,6 +85,7 @@ struct run {
     size_t ninboxes, next_pump;
     struct dbworker *db;
     struct sources *sources;
+    struct alerts *alerts;
     enum dbworker_state db_state;
     char db_detail[512];
     struct metrics *metrics;
@@ -294,6 +296,8 @@ static void on_db_done(void *ud, struct dbworker_job *dj)
     j->committed = true;
     j->status = dj->status;
     r->events += (size_t)dj->events;
+    if (dj->events > 0)
+        alerts_kick(r->alerts);   /* a decision is news now, not at the next tick */
     bool failed = dj->status == LOADER_FAILED || (dj->status == LOADER_DUPLICATE && dj->error);
     switch (dj->status) {
     case LOADER_LOADED:
@@ -346,6 +350,8 @@ static void on_db_state(void *ud, enum dbworker_state s, const char *detail)
     case DBW_STOPPED:
         if (r->sources)
             sources_set_db(r->sources, NULL);
+        if (r->alerts)
+            alerts_set_db(r->alerts, NULL);
         dbworker_destroy(r->db);
         r->db = NULL;
         r->db_gone = true;
@@ -632,6 +638,8 @@ static void reload_done(uv_work_t *w, int status)
     apply_inboxes(r, cfg, j->errs);
     if (r->sources)
         sources_configure(r->sources, cfg);
+    if (r->alerts)
+        alerts_configure(r->alerts, cfg);
     if (!same_str(cfg->metrics_listen, r->cfg->metrics_listen))
         start_metrics(r, cfg->metrics_listen);
     config_destroy(r->cfg);
@@ -712,6 +720,7 @@ static void begin_stop(struct run *r, const char *why)
     r->ninboxes = 0;
     if (r->sources)
         sources_stop(r->sources);
+    alerts_stop(r->alerts);
     uv_timer_start(&r->stop_timer, on_stop_timeout, RUN_STOP_MS, 0);
     if (r->db)
         dbworker_stop(r->db);
@@ -835,6 +844,11 @@ int run_main(int argc, char **argv)
         log_error("web sources disabled: %s", err);
     else
         sources_set_db(r.sources, r.db);
+    r.alerts = alerts_create(&loop, r.cfg, err, sizeof err);
+    if (!r.alerts)
+        log_error("alerts disabled: %s", err);
+    else
+        alerts_set_db(r.alerts, r.db);
 
     uv_signal_init(&loop, &r.sig_term);
     uv_signal_init(&loop, &r.sig_int);
@@ -860,6 +874,7 @@ out:
     free(r.inboxes);
     uv_run(&loop, UV_RUN_DEFAULT);   /* the close callbacks */
     sources_destroy(r.sources);
+    alerts_destroy(r.alerts);
     uv_run(&loop, UV_RUN_DEFAULT);
     if (uv_loop_close(&loop) != 0)
         log_warning("handles still open at exit");

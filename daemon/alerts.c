@@ -1,0 +1,565 @@
+/*
+ * alerts: see alerts.h.
+ *
+ * One task at a time goes to the database thread to plan and fetch due
+ * deliveries (a kick while it runs only marks that another round is
+ * wanted), and one task per finished send records its outcome.  The ids
+ * being sent are kept here and passed to the query, so a delivery whose
+ * retry falls due while its first attempt is still on the wire is not sent
+ * twice by this process.
+ */
+#include "alerts.h"
+
+#include "alertmsg.h"
+#include "http.h"
+#include "log.h"
+#include "util.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define ALERTS_BATCH_MAX 32
+
+struct alerts {
+    uv_loop_t *loop;
+    struct http *http;
+    struct dbworker *db;
+    struct config_alerts ac;
+    char *smtp_url, *smtp_from, *cred_path;
+    enum config_smtp_tls tls;
+    char *user, *pass;          /* from the credentials file */
+    uv_timer_t timer;
+    bool timer_open, plan_pending, again, stopped, destroyed;
+    long long *busy;            /* delivery ids being sent */
+    size_t nbusy, capbusy;
+    int tasks;                  /* at the database thread: freed only when 0 */
+    int works;                  /* credential reads on the pool */
+    struct send *sending;       /* handed to http: dropped without a callback at stop */
+    unsigned seed;
+};
+
+struct send {
+    struct alerts *a;
+    struct send *prev, *next;   /* on the wire (a->sending) */
+    long long id;
+    int attempts;
+    char key[256];
+    char target[300];
+};
+
+static void maybe_free(struct alerts *a)
+{
+    if (!a->destroyed || a->timer_open || a->tasks > 0 || a->works > 0)
+        return;
+    free(a->smtp_url);
+    free(a->smtp_from);
+    free(a->cred_path);
+    free(a->user);
+    free(a->pass);
+    free(a->busy);
+    while (a->sending) {
+        struct send *s = a->sending;
+        a->sending = s->next;
+        free(s);
+    }
+    free(a);
+}
+
+static void busy_add(struct alerts *a, long long id)
+{
+    if (a->nbusy == a->capbusy) {
+        a->capbusy = a->capbusy ? a->capbusy * 2 : 16;
+        a->busy = xrealloc(a->busy, a->capbusy * sizeof *a->busy);
+    }
+    a->busy[a->nbusy++] = id;
+}
+
+static void busy_remove(struct alerts *a, long long id)
+{
+    for (size_t i = 0; i < a->nbusy; i++)
+        if (a->busy[i] == id) {
+            a->busy[i] = a->busy[--a->nbusy];
+            return;
+        }
+}
+
+/* ---- credentials: a netrc file, read off the loop ----------------------- */
+
+struct cred_work {
+    uv_work_t w;
+    struct alerts *a;
+    char *path, *host;
+    char *user, *pass;
+    char err[300];
+};
+
+/* The login and password for host in a netrc-format text ("machine H login
+ * U password P", "default …"); the first matching entry wins. */
+static void netrc_lookup(char *text, const char *host, char **user, char **pass)
+{
+    bool in = false, found = false;
+    for (char *save = NULL, *t = strtok_r(text, " \t\r\n", &save); t; t = strtok_r(NULL, " \t\r\n", &save)) {
+        if (strcmp(t, "machine") == 0 || strcmp(t, "default") == 0) {
+            if (found)
+                return;
+            char *h = strcmp(t, "machine") == 0 ? strtok_r(NULL, " \t\r\n", &save) : NULL;
+            in = !h || strcmp(h, host) == 0;
+            found = in;
+        } else if (in && (strcmp(t, "login") == 0 || strcmp(t, "password") == 0)) {
+            char *v = strtok_r(NULL, " \t\r\n", &save);
+            if (v) {
+                char **dst = t[0] == 'l' ? user : pass;
+                free(*dst);
+                *dst = xstrndup(v, strlen(v));
+            }
+        }
+    }
+}
+
+static void cred_work(uv_work_t *w)
+{
+    struct cred_work *cw = w->data;
+    FILE *f = fopen(cw->path, "r");
+    char buf[8192];
+    if (!f) {
+        snprintf(cw->err, sizeof cw->err, "%s: %s", cw->path, strerror(errno));
+        return;
+    }
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    netrc_lookup(buf, cw->host, &cw->user, &cw->pass);
+    memset(buf, 0, sizeof buf);   /* a password does not linger on the stack */
+    if (!cw->user)
+        snprintf(cw->err, sizeof cw->err, "%s: no entry for %s", cw->path, cw->host);
+}
+
+static void cred_done(uv_work_t *w, int status)
+{
+    struct cred_work *cw = w->data;
+    struct alerts *a = cw->a;
+    (void)status;
+    a->works--;
+    if (cw->err[0])
+        log_error("smtp credentials: %s; mail is sent without logging in", cw->err);
+    if (!a->destroyed) {
+        free(a->user);
+        free(a->pass);
+        a->user = cw->user;
+        a->pass = cw->pass;
+        cw->user = cw->pass = NULL;
+    }
+    free(cw->user);
+    free(cw->pass);
+    free(cw->path);
+    free(cw->host);
+    free(cw);
+    maybe_free(a);
+}
+
+static void read_credentials(struct alerts *a)
+{
+    if (!a->cred_path || !a->smtp_url)
+        return;
+    CURLU *u = curl_url();
+    char *host = NULL;
+    if (u && curl_url_set(u, CURLUPART_URL, a->smtp_url, 0) == CURLUE_OK)
+        curl_url_get(u, CURLUPART_HOST, &host, 0);
+    curl_url_cleanup(u);
+    struct cred_work *cw = xcalloc(1, sizeof *cw);
+    cw->a = a;
+    cw->path = xstrndup(a->cred_path, strlen(a->cred_path));
+    cw->host = xstrndup(host ? host : "", host ? strlen(host) : 0);
+    curl_free(host);
+    cw->w.data = cw;
+    a->works++;
+    uv_queue_work(a->loop, &cw->w, cred_work, cred_done);
+}
+
+/* ---- recording an outcome ------------------------------------------------ */
+
+struct record_job {
+    struct dbworker_job dbj;
+    struct alerts *a;
+    struct send *s;
+    bool ok;
+    char *error;
+    double retry_s;
+    int max_attempts;
+    char status[16];
+};
+
+static int record_task(PGconn *c, struct dbworker_job *dj, char *err, size_t errlen)
+{
+    struct record_job *j = (struct record_job *)dj;
+    char id[32], retry[32], max[16];
+    snprintf(id, sizeof id, "%lld", j->s->id);
+    snprintf(retry, sizeof retry, "%.3f", j->retry_s);
+    snprintf(max, sizeof max, "%d", j->max_attempts);
+    const char *p[5] = {id, j->ok ? "t" : "f", j->error, retry, max};
+    PGresult *r = PQexecParams(c, "SELECT minutes.delivery_done($1, $2, $3, $4, $5)", 5, NULL, p, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        const char *m = PQresultErrorMessage(r);
+        snprintf(err, errlen, "could not record delivery %lld: %.*s", j->s->id, (int)strcspn(m, "\n"), m);
+        PQclear(r);
+        return -1;
+    }
+    snprintf(j->status, sizeof j->status, "%s", PQgetisnull(r, 0, 0) ? "" : PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return 0;
+}
+
+static void record_done(struct dbworker_job *dj)
+{
+    struct record_job *j = (struct record_job *)dj;
+    struct alerts *a = j->a;
+    a->tasks--;
+    busy_remove(a, j->s->id);
+    if (dj->error && !a->stopped)
+        log_warning("%s; it is sent again", dj->error);   /* still pending in the table */
+    else if (strcmp(j->status, "failed") == 0)
+        log_error("delivery %lld to %s: gave up after %d attempts (minutes.deliveries keeps it with its error)",
+                  j->s->id, j->s->target, j->max_attempts);
+    free(dj->error);
+    free(j->error);
+    free(j->s);
+    free(j);
+    if (a->stopped) {
+        maybe_free(a);
+        return;
+    }
+    alerts_kick(a);
+}
+
+static void record(struct alerts *a, struct send *s, bool ok, const char *error)
+{
+    struct record_job *j = xcalloc(1, sizeof *j);
+    j->a = a;
+    j->s = s;
+    j->ok = ok;
+    j->error = error ? xstrndup(error, strlen(error)) : NULL;
+    j->max_attempts = a->ac.max_attempts;
+    if (!ok) {
+        /* retry_min * 2^attempts, capped, and spread by up to a quarter */
+        double d = a->ac.retry_min_s;
+        for (int i = 0; i < s->attempts && d < a->ac.retry_max_s; i++)
+            d *= 2;
+        if (d > a->ac.retry_max_s)
+            d = a->ac.retry_max_s;
+        j->retry_s = d * (0.75 + (double)(rand_r(&a->seed) % 1000) / 4000.0);
+        log_warning("delivery %lld to %s: failed: %s; next try in %.0f s", s->id, s->target, error, j->retry_s);
+    } else {
+        log_info("delivery %lld to %s: sent", s->id, s->target);
+    }
+    if (!a->db) {
+        /* no database to tell: it stays pending and is sent again */
+        busy_remove(a, s->id);
+        free(j->error);
+        free(j->s);
+        free(j);
+        return;
+    }
+    j->dbj.task = record_task;
+    j->dbj.on_done = record_done;
+    a->tasks++;
+    dbworker_submit(a->db, &j->dbj);
+}
+
+/* ---- sending ------------------------------------------------------------- */
+
+static void on_sent(void *ud, struct http_response *res)
+{
+    struct send *s = ud;
+    struct alerts *a = s->a;
+    char why[600];
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        a->sending = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    bool ok = !res->error && res->status >= 200 && res->status < 300;
+    if (res->error)
+        snprintf(why, sizeof why, "%s", res->error);
+    else if (!ok)
+        snprintf(why, sizeof why, "%s %ld", strncmp(s->target, "http", 4) == 0 ? "HTTP" : "SMTP",
+                 res->status);
+    /* an SMTP transfer that ended without error was accepted (250) */
+    if (!res->error && strncmp(s->target, "http", 4) != 0)
+        ok = true;
+    record(a, s, ok, ok ? NULL : why);
+}
+
+static void send_one(struct alerts *a, json_t *d)
+{
+    struct send *s = xcalloc(1, sizeof *s);
+    struct alertmsg m = {0};
+    char err[512] = "", *mail = NULL;
+    const char *channel = json_string_value(json_object_get(d, "channel"));
+    const char *target = json_string_value(json_object_get(d, "target"));
+    const char *key = json_string_value(json_object_get(d, "key"));
+
+    s->a = a;
+    s->id = json_integer_value(json_object_get(d, "id"));
+    s->attempts = (int)json_integer_value(json_object_get(d, "attempts"));
+    snprintf(s->key, sizeof s->key, "%s", key ? key : "");
+    snprintf(s->target, sizeof s->target, "%s", target ? target : "?");
+    busy_add(a, s->id);
+    if (!channel || !target || !key) {
+        record(a, s, false, "malformed delivery");
+        return;
+    }
+    if (alertmsg_render(d, &m, err, sizeof err) < 0) {
+        record(a, s, false, err);
+        return;
+    }
+    struct http_send req = {0};
+    char idem[300];
+    const char *headers[3] = {"Content-Type: application/json", idem, NULL};
+    char from[300], rcpt[300];
+    if (strcmp(channel, "webhook") == 0) {
+        snprintf(idem, sizeof idem, "Idempotency-Key: %s", key);
+        req.url = target;
+        req.headers = headers;
+        req.body = m.webhook;
+        req.len = strlen(m.webhook);
+    } else {
+        if (!a->smtp_url) {
+            alertmsg_clear(&m);
+            record(a, s, false, "no \"smtp\" in the configuration");
+            return;
+        }
+        mail = alertmsg_email(&m, key, a->smtp_from, target, time(NULL), err, sizeof err);
+        if (!mail) {
+            alertmsg_clear(&m);
+            record(a, s, false, err);
+            return;
+        }
+        snprintf(from, sizeof from, "<%s>", a->smtp_from);
+        snprintf(rcpt, sizeof rcpt, "<%s>", target);
+        req.url = a->smtp_url;
+        req.body = mail;
+        req.len = strlen(mail);
+        req.mail_from = from;
+        req.mail_rcpt = rcpt;
+        req.username = a->user;
+        req.password = a->pass;
+        req.use_ssl = a->tls == CONFIG_TLS_NONE ? CURLUSESSL_NONE
+                      : a->tls == CONFIG_TLS_TRY ? CURLUSESSL_TRY
+                                                  : CURLUSESSL_ALL;
+    }
+    if (http_send(a->http, &req, on_sent, s, err, sizeof err) < 0) {
+        record(a, s, false, err);
+    } else {
+        s->next = a->sending;
+        if (s->next)
+            s->next->prev = s;
+        a->sending = s;
+    }
+    free(mail);
+    alertmsg_clear(&m);
+}
+
+/* ---- planning ------------------------------------------------------------ */
+
+struct plan_job {
+    struct dbworker_job dbj;
+    struct alerts *a;
+    char *busy;          /* array literal of the ids in flight */
+    int limit;
+    char **due;          /* JSON of each due delivery */
+    size_t ndue;
+    int planned;
+};
+
+static int plan_task(PGconn *c, struct dbworker_job *dj, char *err, size_t errlen)
+{
+    struct plan_job *j = (struct plan_job *)dj;
+    PGresult *r = PQexecParams(c, "SELECT minutes.plan_deliveries()", 0, NULL, NULL, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        goto fail;
+    j->planned = atoi(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    if (j->limit <= 0)
+        return 0;
+    char limit[16];
+    snprintf(limit, sizeof limit, "%d", j->limit);
+    const char *p[2] = {j->busy, limit};
+    r = PQexecParams(c, "SELECT x::text FROM minutes.due_deliveries($1::bigint[], $2::integer) x", 2, NULL, p, NULL,
+                     NULL, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        goto fail;
+    j->ndue = (size_t)PQntuples(r);
+    j->due = xcalloc(j->ndue + 1, sizeof *j->due);
+    for (size_t i = 0; i < j->ndue; i++)
+        j->due[i] = xstrndup(PQgetvalue(r, (int)i, 0), (size_t)PQgetlength(r, (int)i, 0));
+    PQclear(r);
+    return 0;
+fail:;
+    const char *m = PQresultErrorMessage(r);
+    snprintf(err, errlen, "could not plan deliveries: %.*s", (int)strcspn(m, "\n"), m);
+    PQclear(r);
+    return -1;
+}
+
+static void plan_done(struct dbworker_job *dj)
+{
+    struct plan_job *j = (struct plan_job *)dj;
+    struct alerts *a = j->a;
+    a->tasks--;
+    a->plan_pending = false;
+    if (dj->error && !a->stopped)
+        log_warning("%s; trying again in %d s", dj->error, a->ac.interval_s);
+    for (size_t i = 0; i < j->ndue; i++) {
+        if (!a->stopped && a->http) {
+            json_t *d = json_loads(j->due[i], 0, NULL);
+            if (d)
+                send_one(a, d);
+            json_decref(d);
+        }
+        free(j->due[i]);
+    }
+    if (j->planned > 0)
+        log_debug("alerts: %d deliveries planned", j->planned);
+    free(j->due);
+    free(j->busy);
+    free(dj->error);
+    free(j);
+    if (a->stopped) {
+        maybe_free(a);
+        return;
+    }
+    if (a->again) {
+        a->again = false;
+        alerts_kick(a);
+    }
+}
+
+void alerts_kick(struct alerts *a)
+{
+    if (!a || a->stopped || !a->db)
+        return;
+    if (a->plan_pending) {
+        a->again = true;
+        return;
+    }
+    struct plan_job *j = xcalloc(1, sizeof *j);
+    struct buf b;
+    buf_init(&b, 0);
+    buf_putc(&b, '{');
+    for (size_t i = 0; i < a->nbusy; i++)
+        buf_printf(&b, "%s%lld", i ? "," : "", a->busy[i]);
+    buf_putc(&b, '}');
+    j->a = a;
+    j->busy = buf_steal(&b, NULL);
+    int room = a->ac.max_parallel * 2 - (int)a->nbusy;
+    j->limit = room > ALERTS_BATCH_MAX ? ALERTS_BATCH_MAX : room;
+    j->dbj.task = plan_task;
+    j->dbj.on_done = plan_done;
+    a->plan_pending = true;
+    a->tasks++;
+    dbworker_submit(a->db, &j->dbj);
+}
+
+static void on_timer(uv_timer_t *t)
+{
+    alerts_kick(t->data);
+}
+
+/* ---- life cycle ---------------------------------------------------------- */
+
+static struct http_opts opts_of(const struct config_alerts *ac)
+{
+    struct http_opts o = {ac->timeout_s * 1000 < 10000 ? ac->timeout_s * 1000 : 10000, ac->timeout_s * 1000,
+                          1 << 20, ac->max_parallel};
+    return o;
+}
+
+static void set_str(char **dst, const char *s)
+{
+    free(*dst);
+    *dst = s ? xstrndup(s, strlen(s)) : NULL;
+}
+
+void alerts_configure(struct alerts *a, const struct config *cfg)
+{
+    bool cred_changed = (a->cred_path == NULL) != (cfg->smtp.credentials == NULL) ||
+                        (a->cred_path && strcmp(a->cred_path, cfg->smtp.credentials) != 0) ||
+                        (a->smtp_url == NULL) != (cfg->smtp.url == NULL) ||
+                        (a->smtp_url && strcmp(a->smtp_url, cfg->smtp.url) != 0);
+    a->ac = cfg->alerts;
+    set_str(&a->smtp_url, cfg->smtp.url);
+    set_str(&a->smtp_from, cfg->smtp.from);
+    set_str(&a->cred_path, cfg->smtp.credentials);
+    a->tls = cfg->smtp.tls;
+    if (cred_changed) {
+        free(a->user);
+        free(a->pass);
+        a->user = a->pass = NULL;
+        read_credentials(a);
+    }
+    if (a->http) {
+        struct http_opts o = opts_of(&cfg->alerts);
+        http_set_opts(a->http, &o);
+    }
+    if (a->timer_open && !a->stopped)
+        uv_timer_start(&a->timer, on_timer, (uint64_t)a->ac.interval_s * 1000, (uint64_t)a->ac.interval_s * 1000);
+}
+
+struct alerts *alerts_create(uv_loop_t *loop, const struct config *cfg, char *err, size_t errlen)
+{
+    struct alerts *a = xcalloc(1, sizeof *a);
+    struct http_opts o = opts_of(&cfg->alerts);
+    a->loop = loop;
+    a->seed = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)a;
+    a->http = http_create(loop, &o, err, errlen);
+    if (!a->http) {
+        free(a);
+        return NULL;
+    }
+    uv_timer_init(loop, &a->timer);
+    a->timer.data = a;
+    a->timer_open = true;
+    alerts_configure(a, cfg);
+    return a;
+}
+
+void alerts_set_db(struct alerts *a, struct dbworker *db)
+{
+    a->db = db;
+    alerts_kick(a);
+}
+
+static void timer_closed(uv_handle_t *h)
+{
+    struct alerts *a = h->data;
+    a->timer_open = false;
+    maybe_free(a);
+}
+
+void alerts_stop(struct alerts *a)
+{
+    if (!a || a->stopped)
+        return;
+    a->stopped = true;
+    /* sends in flight are dropped: their deliveries stay pending and go
+     * again after a restart, under the same idempotency key */
+    http_destroy(a->http);
+    a->http = NULL;
+    uv_close((uv_handle_t *)&a->timer, timer_closed);
+}
+
+void alerts_destroy(struct alerts *a)
+{
+    if (!a)
+        return;
+    alerts_stop(a);
+    a->destroyed = true;
+    maybe_free(a);
+}

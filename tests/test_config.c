@@ -202,6 +202,51 @@ Test(config, hostile_sources_refused)
     expect_error("{\"http\": {\"proxy\": \"x\"}}", "1:20: http.proxy: unknown option");
 }
 
+Test(config, smtp_and_alerts)
+{
+    char err[1024];
+    write_config("{\"smtp\": {\"url\": \"smtps://mail.example.dk:465\", \"from\": \"minutesd@example.dk\",\n"
+                 "          \"credentials\": \"/etc/minutesd/smtp.netrc\", \"tls\": \"try\"},\n"
+                 " \"alerts\": {\"interval_s\": 2, \"retry_min_s\": 5, \"retry_max_s\": 60, \"max_attempts\": 7,\n"
+                 "            \"timeout_s\": 9, \"max_parallel\": 3}}\n");
+    struct config *c = config_load(path, err, sizeof err);
+    unlink(path);
+    cr_assert_not_null(c, "%s", err);
+    cr_assert_str_eq(c->smtp.url, "smtps://mail.example.dk:465");
+    cr_assert_str_eq(c->smtp.from, "minutesd@example.dk");
+    cr_assert_str_eq(c->smtp.credentials, "/etc/minutesd/smtp.netrc");
+    cr_assert_eq(c->smtp.tls, CONFIG_TLS_TRY);
+    cr_assert_eq(c->alerts.interval_s, 2);
+    cr_assert_eq(c->alerts.retry_min_s, 5);
+    cr_assert_eq(c->alerts.retry_max_s, 60);
+    cr_assert_eq(c->alerts.max_attempts, 7);
+    cr_assert_eq(c->alerts.timeout_s, 9);
+    cr_assert_eq(c->alerts.max_parallel, 3);
+    config_destroy(c);
+
+    c = config_create();
+    cr_assert_null(c->smtp.url);
+    cr_assert_eq(c->smtp.tls, CONFIG_TLS_REQUIRED);
+    cr_assert_eq(c->alerts.retry_min_s, 30);
+    cr_assert_eq(c->alerts.max_attempts, 100);
+    config_destroy(c);
+}
+
+/* The password never goes in the configuration; a sender that could carry
+ * a header is refused. */
+Test(config, smtp_refusals)
+{
+    expect_error("{\"smtp\": {\"url\": \"smtp://u:pw@mail.example.dk\", \"from\": \"a@b.dk\"}}",
+                 "1:18: smtp.url: no user or password here");
+    expect_error("{\"smtp\": {\"url\": \"http://mail.example.dk\", \"from\": \"a@b.dk\"}}",
+                 "1:18: smtp.url: must be smtp://");
+    expect_error("{\"smtp\": {\"url\": \"smtp://mail.example.dk\", \"from\": \"a@b.dk\\r\\nBcc: x@y.dk\"}}",
+                 "1:52: smtp.from: not an e-mail address");
+    expect_error("{\"smtp\": {\"url\": \"smtp://mail.example.dk\"}}", "1:10: smtp: \"from\" is needed");
+    expect_error("{\"smtp\": {\"password\": \"x\"}}", "1:23: smtp.password: unknown option");
+    expect_error("{\"alerts\": {\"retry_min_s\": 100, \"retry_max_s\": 10}}", "1:12: alerts: retry_max_s");
+}
+
 Test(inbox, which_names_are_taken)
 {
     struct config *c = config_create();

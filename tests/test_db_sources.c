@@ -1064,3 +1064,40 @@ Test(sources, a_429_with_retry_after_is_not_polled_again_before_it_says)
              "minutes.sources does not show the 429");
     stop_daemon(pid);
 }
+
+/* TLS verification is on: the same document over https with a self-signed
+ * certificate is refused, while the plain http source loads. */
+Test(sources, a_self_signed_certificate_is_refused)
+{
+    paths();
+    server_start();
+    www_seed("seed.txt", 0, T_2024_01);
+    char tls_port_file[300], *tls_port;
+    snprintf(tls_port_file, sizeof tls_port_file, "%s/tls-port", srv_dir);
+    tls_port = td_read(tls_port_file);
+    cr_assert(tls_port && atoi(tls_port) > 0, "nginx-server wrote no tls-port");
+    struct buf srcs;
+    buf_init(&srcs, 0);
+    source(&srcs, "/seed.txt", 1, "");
+    buf_printf(&srcs, ",\n    {\"url\": \"https://127.0.0.1:%d/seed.txt\", \"interval_s\": 1}", atoi(tls_port));
+    config_sources(buf_cstr(&srcs), "", 0);
+    buf_free(&srcs);
+    pid_t pid = start_daemon(logp);
+
+    char prefix[100];
+    snprintf(prefix, sizeof prefix, "https://127.0.0.1:%d/seed.txt: failed: ", atoi(tls_port));
+    free(tls_port);
+    td_await(pid, 30000, docs_from("/seed.txt") == 1, "the http source did not load\n%s", td_tail(pid));
+    td_await(pid, 15000, td_count_in(logp, prefix) > 0, "no failure for the https source\n%s", td_tail(pid));
+    char *log = td_read(logp);
+    const char *at = strstr(log, prefix);
+    cr_assert(at);
+    const char *eol = strchr(at, '\n');
+    char line[600];
+    snprintf(line, sizeof line, "%.*s", eol ? (int)(eol - at) : 500, at);
+    free(log);
+    cr_expect(strstr(line, "certificate") || strstr(line, "SSL"), "not a certificate error: %s", line);
+    cr_expect_eq(tdb_int("SELECT count(*) FROM minutes.documents WHERE source_uri LIKE 'https:%'"), 0);
+    cr_assert(td_alive(pid), "%s", td_tail(pid));
+    stop_daemon(pid);
+}

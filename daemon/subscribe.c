@@ -25,7 +25,8 @@
 static const char *const EVENT_TYPES[] = {"document_loaded", "document_failed", "meeting_added", "item_added",
                                           "item_removed", "decision_appeared", "decision_changed",
                                           "source_failing", "source_recovered", NULL};
-static const char *const OUTCOMES[] = {"approved", "rejected", "noted", "postponed", "amended", "other", NULL};
+/* as items.outcome's check (sql/001) */
+static const char *const OUTCOMES[] = {"approved", "noted", "discussed", "rejected", "postponed", "other", NULL};
 
 static bool one_of(const char *s, const char *const *list)
 {
@@ -186,8 +187,8 @@ int subscribe_main(int argc, char **argv)
         }
     for (size_t i = 0; i < outcomes.n; i++)
         if (!one_of(outcomes.v[i], OUTCOMES)) {
-            fprintf(stderr, "minutesd: --outcome: \"%s\" is not one of approved, rejected, noted, postponed, "
-                            "amended, other\n", outcomes.v[i]);
+            fprintf(stderr, "minutesd: --outcome: \"%s\" is not one of approved, noted, discussed, rejected, "
+                            "postponed, other\n", outcomes.v[i]);
             return EXIT_USAGE;
         }
     if (digest && strcmp(digest, "hourly") != 0 && strcmp(digest, "daily") != 0) {

@@ -77,7 +77,9 @@ BEGIN
            AND (s.regions IS NULL OR lower(m.region) = ANY (s.regions))
            AND (s.bodies IS NULL OR EXISTS (SELECT 1 FROM unnest(s.bodies) b WHERE strpos(lower(m.body), b) > 0))
            AND (s.outcomes IS NULL OR coalesce(i.outcome, e.payload->>'outcome') = ANY (s.outcomes))
-           AND (s.query IS NULL OR i.fts @@ websearch_to_tsquery('danish', s.query))
+           -- a closed item's text is not searched: a match would tell the
+           -- subscriber what the closed decision says
+           AND (s.query IS NULL OR (i.public IS NOT FALSE AND i.fts @@ websearch_to_tsquery('danish', s.query)))
     ), batches AS (
         -- a document's events from one load commit together, so within one
         -- plan they are whole; their first id tells this load from a later

@@ -49,8 +49,10 @@ struct send {
     struct send *prev, *next;   /* on the wire (a->sending) */
     long long id;
     int attempts;
+    int count;                  /* events in the message sent */
+    bool webhook;
     char key[256];
-    char target[300];
+    char target[300];           /* for the log: an address, or a webhook's scheme://host/… (its path may be a secret) */
 };
 
 static void maybe_free(struct alerts *a)
@@ -199,11 +201,14 @@ static int record_task(PGconn *c, struct dbworker_job *dj, char *err, size_t err
 {
     struct record_job *j = (struct record_job *)dj;
     char id[32], retry[32], max[16];
+    char count[16];
     snprintf(id, sizeof id, "%lld", j->s->id);
     snprintf(retry, sizeof retry, "%.3f", j->retry_s);
     snprintf(max, sizeof max, "%d", j->max_attempts);
-    const char *p[5] = {id, j->ok ? "t" : "f", j->error, retry, max};
-    PGresult *r = PQexecParams(c, "SELECT minutes.delivery_done($1, $2, $3, $4, $5)", 5, NULL, p, NULL, NULL, 0);
+    snprintf(count, sizeof count, "%d", j->s->count);
+    const char *p[6] = {id, j->ok ? "t" : "f", j->error, retry, max, count};
+    PGresult *r = PQexecParams(c, "SELECT minutes.delivery_done($1, $2, $3, $4, $5, $6)", 6, NULL, p, NULL, NULL,
+                               0);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         const char *m = PQresultErrorMessage(r);
         snprintf(err, errlen, "could not record delivery %lld: %.*s", j->s->id, (int)strcspn(m, "\n"), m);
@@ -273,6 +278,24 @@ static void record(struct alerts *a, struct send *s, bool ok, const char *error)
 
 /* ---- sending ------------------------------------------------------------- */
 
+/* How a recipient appears in the log: an e-mail address as it is, a
+ * webhook as scheme://host/… - Slack's and Teams' URLs carry their secret
+ * in the path, and logs travel further than configuration. */
+static void log_name(const char *target, bool webhook, char *out, size_t n)
+{
+    if (!target) {
+        snprintf(out, n, "?");
+        return;
+    }
+    if (!webhook) {
+        snprintf(out, n, "%s", target);
+        return;
+    }
+    const char *host = strstr(target, "://");
+    host = host ? host + 3 : target;
+    snprintf(out, n, "%.*s/…", (int)(host - target + strcspn(host, "/?#")), target);
+}
+
 static void on_sent(void *ud, struct http_response *res)
 {
     struct send *s = ud;
@@ -284,15 +307,13 @@ static void on_sent(void *ud, struct http_response *res)
         a->sending = s->next;
     if (s->next)
         s->next->prev = s->prev;
-    bool ok = !res->error && res->status >= 200 && res->status < 300;
+    /* a webhook acknowledges with a 2xx; an SMTP transfer that ended
+     * without error was accepted (250) */
+    bool ok = !res->error && (!s->webhook || (res->status >= 200 && res->status < 300));
     if (res->error)
         snprintf(why, sizeof why, "%s", res->error);
     else if (!ok)
-        snprintf(why, sizeof why, "%s %ld", strncmp(s->target, "http", 4) == 0 ? "HTTP" : "SMTP",
-                 res->status);
-    /* an SMTP transfer that ended without error was accepted (250) */
-    if (!res->error && strncmp(s->target, "http", 4) != 0)
-        ok = true;
+        snprintf(why, sizeof why, "HTTP %ld", res->status);
     record(a, s, ok, ok ? NULL : why);
 }
 
@@ -308,8 +329,10 @@ static void send_one(struct alerts *a, json_t *d)
     s->a = a;
     s->id = json_integer_value(json_object_get(d, "id"));
     s->attempts = (int)json_integer_value(json_object_get(d, "attempts"));
+    s->count = (int)json_integer_value(json_object_get(d, "count"));
+    s->webhook = channel && strcmp(channel, "webhook") == 0;
     snprintf(s->key, sizeof s->key, "%s", key ? key : "");
-    snprintf(s->target, sizeof s->target, "%s", target ? target : "?");
+    log_name(target, s->webhook, s->target, sizeof s->target);
     busy_add(a, s->id);
     if (!channel || !target || !key) {
         record(a, s, false, "malformed delivery");
@@ -458,7 +481,9 @@ void alerts_kick(struct alerts *a)
     buf_putc(&b, '}');
     j->a = a;
     j->busy = buf_steal(&b, NULL);
-    int room = a->ac.max_parallel * 2 - (int)a->nbusy;
+    /* no more than can go out at once: a queue inside http would wait
+     * behind a slow recipient */
+    int room = a->ac.max_parallel - (int)a->nbusy;
     j->limit = room > ALERTS_BATCH_MAX ? ALERTS_BATCH_MAX : room;
     j->dbj.task = plan_task;
     j->dbj.on_done = plan_done;

@@ -240,6 +240,45 @@ static void *run(void *arg)
      * and skips its retry schedule. */
     if (l && unflushed > 0 && !down && loader_flush(l, err, sizeof err) < 0)
         log_warning("at stop: %s; those files stay in their inbox", err);
+    /* Tasks still queued are run while the connection is there: one may
+     * record that a recipient acknowledged a message, and dropping it
+     * would send that message again after the restart.  Each is one short
+     * statement; what fails now is handed back as abandoned. */
+    for (;;) {
+        pthread_mutex_lock(&w->mu);
+        struct dbworker_job *t = w->in.head;
+        while (t && !t->task)
+            t = t->next;
+        if (t) {
+            /* unlink t from `in` */
+            struct dbworker_job **pp = &w->in.head, *prev = NULL;
+            while (*pp != t) {
+                prev = *pp;
+                pp = &(*pp)->next;
+            }
+            *pp = t->next;
+            if (w->in.tail == t)
+                w->in.tail = prev;
+            t->next = NULL;
+        }
+        pthread_mutex_unlock(&w->mu);
+        if (!t)
+            break;
+        err[0] = '\0';
+        if (s && !down && PQstatus(session_conn(s)) == CONNECTION_OK &&
+            t->task(session_conn(s), t, err, sizeof err) == 0) {
+            pthread_mutex_lock(&w->mu);
+            q_push(&w->out, t);
+            pthread_mutex_unlock(&w->mu);
+        } else {
+            if (err[0])
+                t->error = xstrndup(err, strlen(err));
+            t->abandoned = true;
+            pthread_mutex_lock(&w->mu);
+            q_push(&w->out, t);
+            pthread_mutex_unlock(&w->mu);
+        }
+    }
     loader_destroy(l);
     session_close(s);
     pthread_mutex_lock(&w->mu);

@@ -14,7 +14,6 @@
 #include "session.h"
 #include "util.h"
 
-#include <ctype.h>
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +35,8 @@ static bool one_of(const char *s, const char *const *list)
     return false;
 }
 
-/* A PostgreSQL array literal of the values, lower-cased: {"a","b"}. */
+/* A PostgreSQL array literal of the values: {"a","b"} (folded to lower
+ * case by the database, minutes.fold, the way the planner compares). */
 static char *array_literal(char **v, size_t n)
 {
     struct buf b;
@@ -47,7 +47,7 @@ static char *array_literal(char **v, size_t n)
         for (const char *p = v[i]; *p; p++) {
             if (*p == '"' || *p == '\\')
                 buf_putc(&b, '\\');
-            buf_putc(&b, (char)tolower((unsigned char)*p));
+            buf_putc(&b, *p);
         }
         buf_putc(&b, '"');
     }
@@ -66,21 +66,28 @@ static bool plausible_email(const char *a)
     return true;
 }
 
-static bool webhook_url(const char *url)
+/* The webhook URL as curl normalises it (scheme and host in lower case),
+ * or NULL when it is not an http(s) URL or carries a user or password
+ * (the URL is logged and listed; a secret goes in its path, as Slack's and
+ * Teams' do, and those are never logged whole). */
+static char *webhook_url(const char *url)
 {
     CURLU *u = curl_url();
-    char *scheme = NULL;
-    bool ok = false;
+    char *scheme = NULL, *user = NULL, *norm = NULL, *out = NULL;
     for (const char *p = url; *p; p++)
         if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f)
             goto out;
     if (u && strlen(url) <= 2048 && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK)
-        ok = strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0;
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+        (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0) &&
+        curl_url_get(u, CURLUPART_USER, &user, 0) != CURLUE_OK && curl_url_get(u, CURLUPART_URL, &norm, 0) == CURLUE_OK)
+        out = xstrndup(norm, strlen(norm));
 out:
     curl_free(scheme);
+    curl_free(user);
+    curl_free(norm);
     curl_url_cleanup(u);
-    return ok;
+    return out;
 }
 
 struct values {
@@ -176,10 +183,14 @@ int subscribe_main(int argc, char **argv)
         fprintf(stderr, "minutesd: --email: \"%s\" is not an e-mail address\n", target);
         return EXIT_USAGE;
     }
-    if (strcmp(channel, "webhook") == 0 && !webhook_url(target)) {
-        fprintf(stderr, "minutesd: --webhook: \"%s\" is not an http or https URL\n", target);
+    char *hook = NULL;
+    if (strcmp(channel, "webhook") == 0 && !(hook = webhook_url(target))) {
+        fprintf(stderr, "minutesd: --webhook: \"%s\" is not an http or https URL without a user or password\n",
+                target);
         return EXIT_USAGE;
     }
+    if (hook)
+        target = hook;
     for (size_t i = 0; i < events.n; i++)
         if (!one_of(events.v[i], EVENT_TYPES)) {
             fprintf(stderr, "minutesd: --events: unknown event type \"%s\"\n", events.v[i]);
@@ -198,6 +209,7 @@ int subscribe_main(int argc, char **argv)
     s = session_open(&so, err, sizeof err);
     if (!s) {
         fprintf(stderr, "minutesd: %s\n", err);
+        free(hook);
         return EXIT_USAGE;
     }
     PGconn *c = session_conn(s);
@@ -222,8 +234,12 @@ int subscribe_main(int argc, char **argv)
     const char *params[9] = {channel, target, lit[0], lit[1], lit[2], lit[3], lit[4], query, digest};
     PGresult *r = db_query(c,
                            "INSERT INTO minutes.subscriptions (channel, target, events, clusters, regions, bodies, "
-                           "outcomes, query, digest) VALUES ($1, $2, coalesce($3::text[], "
-                           "'{decision_appeared,decision_changed}'), $4, $5, $6, $7, $8, $9) RETURNING id",
+                           "outcomes, query, digest, first_event_id) VALUES ($1, $2, coalesce($3::text[], "
+                           "'{decision_appeared,decision_changed}'), "
+                           "(SELECT array_agg(minutes.fold(x)) FROM unnest($4::text[]) x), "
+                           "(SELECT array_agg(minutes.fold(x)) FROM unnest($5::text[]) x), "
+                           "(SELECT array_agg(minutes.fold(x)) FROM unnest($6::text[]) x), "
+                           "$7, $8, $9, (SELECT coalesce(max(id), 0) FROM minutes.events)) RETURNING id",
                            9, params, err, sizeof err);
     if (!r) {
         fprintf(stderr, "minutesd: could not subscribe: %s\n", err);
@@ -235,6 +251,7 @@ int subscribe_main(int argc, char **argv)
 out:
     for (int k = 0; k < 5; k++)
         free(lit[k]);
+    free(hook);
     session_close(s);
     return status;
 }

@@ -24,7 +24,10 @@ CREATE TABLE minutes.subscriptions (
     query       text,
     digest      text CHECK (digest IN ('hourly', 'daily')),
     active      boolean NOT NULL DEFAULT true,
-    created_at  timestamptz NOT NULL DEFAULT now()
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    -- events after this one are for it (ids are visible in order, times
+    -- are not: a load that started before the subscription may commit after)
+    first_event_id bigint NOT NULL DEFAULT 0
 );
 
 CREATE TABLE minutes.deliveries (
@@ -52,6 +55,13 @@ CREATE TABLE minutes.dispatch_state (
 -- not delivered to anybody.
 INSERT INTO minutes.dispatch_state VALUES (1, (SELECT coalesce(max(id), 0) FROM minutes.events));
 
+-- Case-insensitive for Danish names too: the private cluster runs without
+-- a locale, where lower() folds ASCII letters only.  Filters are stored
+-- through it and compared through it.
+CREATE FUNCTION minutes.fold(p text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT translate(lower(p), 'ÆØÅÄÖÜÉÈ', 'æøåäöüéè');
+$$;
+
 -- Plans the deliveries for every event not planned yet; returns how many
 -- deliveries were added or extended.  Serialised by the state row's lock,
 -- so two daemons on one database plan each event once.
@@ -66,16 +76,21 @@ BEGIN
     IF v_to <= v_from THEN
         RETURN 0;
     END IF;
+    -- A digest window is the one the event is planned in, not the one its
+    -- transaction started in: a load that began at 16:59:50 and committed
+    -- at 17:00:10 must not land in the 16:00 digest, which may be gone.
     WITH matched AS (
-        SELECT s.id AS sub, s.digest, e.id AS event_id, e.document_id, e.created_at
+        SELECT s.id AS sub, s.digest, e.id AS event_id, e.document_id, clock_timestamp() AS created_at
           FROM minutes.events e
-          JOIN minutes.subscriptions s ON s.active AND e.type = ANY (s.events) AND e.created_at >= s.created_at
+          JOIN minutes.subscriptions s ON s.active AND e.type = ANY (s.events)
+                                      AND e.id > s.first_event_id
           LEFT JOIN minutes.meetings m ON m.id = e.meeting_id
           LEFT JOIN minutes.items i ON i.id = e.item_id
          WHERE e.id > v_from AND e.id <= v_to
-           AND (s.clusters IS NULL OR lower(m.cluster) = ANY (s.clusters))
-           AND (s.regions IS NULL OR lower(m.region) = ANY (s.regions))
-           AND (s.bodies IS NULL OR EXISTS (SELECT 1 FROM unnest(s.bodies) b WHERE strpos(lower(m.body), b) > 0))
+           AND (s.clusters IS NULL OR minutes.fold(m.cluster) = ANY (s.clusters))
+           AND (s.regions IS NULL OR minutes.fold(m.region) = ANY (s.regions))
+           AND (s.bodies IS NULL OR EXISTS (SELECT 1 FROM unnest(s.bodies) b
+                                             WHERE strpos(minutes.fold(m.body), b) > 0))
            AND (s.outcomes IS NULL OR coalesce(i.outcome, e.payload->>'outcome') = ANY (s.outcomes))
            -- a closed item's text is not searched: a match would tell the
            -- subscriber what the closed decision says
@@ -106,13 +121,25 @@ BEGIN
                event_id
           FROM batches
     )
+    , batched AS (
+        SELECT sub, key, min(document_id) AS document_id, array_agg(event_id ORDER BY event_id) AS ids,
+               min(due) AS due
+          FROM grouped
+         GROUP BY sub, key
+    )
+    -- Events join a delivery only while it is untouched; one that was
+    -- tried or sent meanwhile gets a new delivery of its own, so nothing
+    -- planned is ever folded into a message that has already gone.
     INSERT INTO minutes.deliveries AS d (subscription_id, key, document_id, event_ids, next_attempt)
-    SELECT sub, key, min(document_id), array_agg(event_id ORDER BY event_id), min(due)
-      FROM grouped
-     GROUP BY sub, key
+    SELECT b.sub,
+           CASE WHEN o.id IS NOT NULL AND (o.status <> 'pending' OR o.attempts > 0) THEN b.key || ':' || v_to
+                ELSE b.key END,
+           b.document_id, b.ids, b.due
+      FROM batched b
+      LEFT JOIN minutes.deliveries o ON o.key = b.key
     ON CONFLICT (key) DO UPDATE
        SET event_ids = ARRAY(SELECT DISTINCT x FROM unnest(d.event_ids || EXCLUDED.event_ids) x ORDER BY x)
-     WHERE d.status = 'pending';
+     WHERE d.status = 'pending' AND d.attempts = 0;
     GET DIAGNOSTICS v_n = ROW_COUNT;
     UPDATE minutes.dispatch_state SET last_event_id = v_to WHERE id = 1;
     RETURN v_n;
@@ -141,33 +168,48 @@ CREATE FUNCTION minutes.event_facts(e minutes.events) RETURNS jsonb LANGUAGE sql
                    FROM minutes.items i WHERE i.id = e.item_id)));
 $$;
 
--- Up to p_limit deliveries that are due, except those the caller is
--- sending already (p_busy), each as the JSON a message is made from.
+-- Up to p_limit deliveries that are due, each as the JSON a message is
+-- made from: at most one per recipient, and none for a recipient the
+-- caller is still sending to (p_busy: the deliveries in flight) - so a
+-- recipient that is slow or down holds one slot, never every slot.
+-- Deliveries of a subscription that was cancelled are not sent.
 CREATE FUNCTION minutes.due_deliveries(p_busy bigint[], p_limit integer) RETURNS SETOF jsonb
 LANGUAGE sql STABLE AS $$
-    SELECT jsonb_build_object(
-               'id', d.id, 'key', d.key, 'channel', s.channel, 'target', s.target, 'digest', s.digest,
-               'attempts', d.attempts,
-               'events', (SELECT coalesce(jsonb_agg(minutes.event_facts(e) ORDER BY e.id), '[]')
-                            FROM minutes.events e WHERE e.id = ANY (d.event_ids)))
-      FROM minutes.deliveries d
-      JOIN minutes.subscriptions s ON s.id = d.subscription_id
-     WHERE d.status = 'pending' AND d.next_attempt <= now() AND NOT (d.id = ANY (coalesce(p_busy, '{}')))
-     ORDER BY d.next_attempt, d.id
+    SELECT x.j FROM (
+        SELECT DISTINCT ON (s.target)
+               d.next_attempt, d.id,
+               jsonb_build_object(
+                   'id', d.id, 'key', d.key, 'channel', s.channel, 'target', s.target, 'digest', s.digest,
+                   'attempts', d.attempts, 'count', cardinality(d.event_ids),
+                   'events', (SELECT coalesce(jsonb_agg(minutes.event_facts(e) ORDER BY e.id), '[]')
+                                FROM minutes.events e WHERE e.id = ANY (d.event_ids))) AS j
+          FROM minutes.deliveries d
+          JOIN minutes.subscriptions s ON s.id = d.subscription_id AND s.active
+         WHERE d.status = 'pending' AND d.next_attempt <= now()
+           AND s.target NOT IN (SELECT s2.target FROM minutes.deliveries d2
+                                  JOIN minutes.subscriptions s2 ON s2.id = d2.subscription_id
+                                 WHERE d2.id = ANY (coalesce(p_busy, '{}')))
+         ORDER BY s.target, d.next_attempt, d.id) x
+     ORDER BY x.next_attempt, x.id
      LIMIT p_limit;
 $$;
 
 -- Records one attempt: acknowledged (p_ok), or failed with p_error and
 -- tried again after p_retry_s seconds - unless that was attempt
 -- p_max_attempts, after which it stays failed for a person to look at.
+-- p_count is how many events the message that went out held: should more
+-- have joined since (a digest being planned while it was sent), it is not
+-- marked sent but goes again at once, the late events included.
 CREATE FUNCTION minutes.delivery_done(p_id bigint, p_ok boolean, p_error text, p_retry_s double precision,
-                                      p_max_attempts integer) RETURNS text LANGUAGE sql AS $$
+                                      p_max_attempts integer, p_count integer) RETURNS text LANGUAGE sql AS $$
     UPDATE minutes.deliveries
        SET attempts = attempts + 1,
-           status = CASE WHEN p_ok THEN 'sent' WHEN attempts + 1 >= p_max_attempts THEN 'failed' ELSE 'pending' END,
-           sent_at = CASE WHEN p_ok THEN now() END,
+           status = CASE WHEN p_ok AND cardinality(event_ids) <= p_count THEN 'sent'
+                         WHEN p_ok THEN 'pending'
+                         WHEN attempts + 1 >= p_max_attempts THEN 'failed' ELSE 'pending' END,
+           sent_at = CASE WHEN p_ok AND cardinality(event_ids) <= p_count THEN now() END,
            last_error = CASE WHEN p_ok THEN NULL ELSE left(p_error, 1000) END,
-           next_attempt = CASE WHEN p_ok THEN next_attempt ELSE now() + make_interval(secs => p_retry_s) END
+           next_attempt = CASE WHEN p_ok THEN now() ELSE now() + make_interval(secs => p_retry_s) END
      WHERE id = p_id AND status = 'pending'
     RETURNING status;
 $$;
@@ -178,9 +220,9 @@ GRANT SELECT, INSERT ON minutes.deliveries TO minutes_loader;
 GRANT UPDATE (event_ids, status, attempts, next_attempt, last_error, sent_at) ON minutes.deliveries TO minutes_loader;
 GRANT SELECT, UPDATE ON minutes.dispatch_state TO minutes_loader;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA minutes TO minutes_loader;
-GRANT EXECUTE ON FUNCTION minutes.plan_deliveries(), minutes.event_facts(minutes.events),
+GRANT EXECUTE ON FUNCTION minutes.fold(text), minutes.plan_deliveries(), minutes.event_facts(minutes.events),
     minutes.due_deliveries(bigint[], integer),
-    minutes.delivery_done(bigint, boolean, text, double precision, integer) TO minutes_loader;
-REVOKE ALL ON FUNCTION minutes.plan_deliveries(), minutes.event_facts(minutes.events),
+    minutes.delivery_done(bigint, boolean, text, double precision, integer, integer) TO minutes_loader;
+REVOKE ALL ON FUNCTION minutes.fold(text), minutes.plan_deliveries(), minutes.event_facts(minutes.events),
     minutes.due_deliveries(bigint[], integer),
-    minutes.delivery_done(bigint, boolean, text, double precision, integer) FROM PUBLIC;
+    minutes.delivery_done(bigint, boolean, text, double precision, integer, integer) FROM PUBLIC;

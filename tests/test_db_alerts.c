@@ -1100,3 +1100,32 @@ Test(alerts, a_closed_item_is_alerted_without_its_title_or_text)
     stop_daemon(pid);
     free(doc);
 }
+
+/* A recipient that accepts the connection and never answers holds its own
+ * deliveries - one at a time, until timeout_s - and nobody else's: the
+ * other subscription gets both documents' messages at once. */
+Test(alerts, a_hanging_receiver_holds_up_no_other_recipient)
+{
+    paths();
+    migrate();
+    hook_start();
+    char slow[128];
+    snprintf(slow, sizeof slow, "%s/SLOW", hook_dir);
+    td_write_file(slow, "", 0);
+    subscribe("--webhook '%s'", hook_url("/slow/x"));
+    subscribe("--webhook '%s'", hook_url("/hooks/fast"));
+    config_alerts();   /* timeout_s 10 */
+    pid_t pid = start_daemon(logp);
+    drop_seed(pid, SEED0, "a.txt");
+    drop_seed(pid, SEED4, "b.txt");
+    /* well inside the hanging request's 10 s */
+    td_await(pid, 7000, hooks("/hooks/fast", NULL) == 2, "the other recipient waited: %d of 2\n%s\n%s",
+             hooks("/hooks/fast", NULL), received_tail(), td_tail(pid));
+    json_t *hung = jsonl(hook_dir, "hung.jsonl");
+    cr_expect_eq(json_array_size(hung), 1, "%zu requests to the hanging receiver at once, not 1",
+                 json_array_size(hung));
+    json_decref(hung);
+    cr_expect_eq(hooks("/slow/x", NULL), 0);
+    cr_assert(td_alive(pid), "%s", td_tail(pid));
+    stop_daemon(pid);   /* within its 10 s, a transfer hanging or not */
+}

@@ -162,7 +162,14 @@ static void cred_done(uv_work_t *w, int status)
     free(cw->path);
     free(cw->host);
     free(cw);
-    maybe_free(a);
+    if (a->stopped) {
+        maybe_free(a);
+        return;
+    }
+    if (a->again && a->works == 0 && !a->plan_pending) {
+        a->again = false;
+        alerts_kick(a);
+    }
 }
 
 static void read_credentials(struct alerts *a)
@@ -468,7 +475,9 @@ void alerts_kick(struct alerts *a)
 {
     if (!a || a->stopped || !a->db)
         return;
-    if (a->plan_pending) {
+    if (a->plan_pending || a->works > 0) {
+        /* after the plan under way, or once the SMTP login is read (a
+         * mail sent before would fail for the want of it) */
         a->again = true;
         return;
     }

@@ -492,14 +492,19 @@ static const char *received_tail(void)
  * STARTTLS, and the daemon requires it unless told otherwise), and alerts
  * that look for work every second and retry from 1 s to 4 s.
  */
+/* A netrc file for the SMTP login, or "" (config_alerts names it). */
+static char smtp_credentials[300];
+
 static void config_alerts(void)
 {
-    char smtp[200] = "";
+    char smtp[600] = "", cred[400] = "";
+    if (smtp_credentials[0])
+        snprintf(cred, sizeof cred, ", \"credentials\": \"%s\"", smtp_credentials);
     if (smtp_port)
         snprintf(smtp, sizeof smtp,
                  "  \"smtp\": {\"url\": \"smtp://127.0.0.1:%d\", \"from\": \"minutesd@example.dk\", "
-                 "\"tls\": \"none\"},\n",
-                 smtp_port);
+                 "\"tls\": \"none\"%s},\n",
+                 smtp_port, cred);
     FILE *f = fopen(cfg, "w");
     cr_assert_not_null(f, "cannot write %s", cfg);
     fprintf(f,
@@ -1128,4 +1133,32 @@ Test(alerts, a_hanging_receiver_holds_up_no_other_recipient)
     cr_expect_eq(hooks("/slow/x", NULL), 0);
     cr_assert(td_alive(pid), "%s", td_tail(pid));
     stop_daemon(pid);   /* within its 10 s, a transfer hanging or not */
+}
+
+/* A server that wants a login gets it from the netrc file the
+ * configuration names; the password is in neither the configuration nor
+ * the log. */
+Test(alerts, the_smtp_login_comes_from_the_credentials_file)
+{
+    paths();
+    migrate();
+    setenv("MINUTESD_TEST_SMTP_AUTH", "minutesd:pw-Xq7s3cret", 1);
+    smtp_start();
+    unsetenv("MINUTESD_TEST_SMTP_AUTH");
+    snprintf(smtp_credentials, sizeof smtp_credentials, "%s/smtp.netrc", tdb_dir);
+    const char *netrc = "machine 127.0.0.1\n  login minutesd\n  password pw-Xq7s3cret\n";
+    td_write_file(smtp_credentials, netrc, strlen(netrc));
+    long long sub = subscribe("--email e@example.dk");
+    config_alerts();
+    pid_t pid = start_daemon(logp);
+    drop_seed(pid, SEED0, "referat.txt");
+    td_await(pid, 30000, mails("e@example.dk") == 1, "no mail through the server that wants a login\n%s\n%s",
+             td_tail(pid), deliveries_of(sub));
+    json_t *m = mail_to("e@example.dk");
+    cr_expect_str_eq(str_of(m, "auth_login"), "minutesd");
+    json_decref(m);
+    cr_expect_eq(td_count_in(cfg, "pw-Xq7s3cret"), 0, "the password is in the configuration");
+    cr_expect_eq(td_count_in(logp, "pw-Xq7s3cret"), 0, "the password is in the log");
+    stop_daemon(pid);
+    smtp_credentials[0] = '\0';
 }

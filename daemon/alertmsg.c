@@ -803,6 +803,29 @@ static void am__put_subject(struct buf *b, const struct am__ctx *c)
 
 /* ---- the webhook --------------------------------------------------------- */
 
+/* Slack reads "<!channel>", "<!here>", "<@U123>" and "<#C123>" in a
+ * message's text as mentions: minutes quoting such a sequence must not page
+ * a whole channel.  A space after the '<' keeps the text readable and
+ * breaks the sequence; Teams and plain receivers see one more space. */
+static void am__defuse_mentions(struct buf *b)
+{
+    size_t extra = 0;
+    for (size_t i = 0; i + 1 < b->len; i++)
+        extra += b->data[i] == '<' && (b->data[i + 1] == '!' || b->data[i + 1] == '@' || b->data[i + 1] == '#');
+    if (!extra)
+        return;
+    struct buf out;
+    buf_init(&out, 0);
+    for (size_t i = 0; i < b->len; i++) {
+        buf_putc(&out, b->data[i]);
+        if (b->data[i] == '<' && i + 1 < b->len &&
+            (b->data[i + 1] == '!' || b->data[i + 1] == '@' || b->data[i + 1] == '#'))
+            buf_putc(&out, ' ');
+    }
+    buf_free(b);
+    *b = out;
+}
+
 /* A JSON string of s[0..n), capped at ALERTMSG_MAX_FIELD bytes like a
  * field of the text, valid UTF-8 (json_dumps refuses a string that is
  * not, and a delivery built in memory need not be) and without NUL. */
@@ -941,6 +964,7 @@ int alertmsg_render(const json_t *delivery, struct alertmsg *out, char *err, siz
     am__put_text(&text, &c, key, keyn);
 
     buf_printf(&both, "%s\n\n%s", buf_cstr(&clean), buf_cstr(&text));
+    am__defuse_mentions(&both);
     hook = json_object();
     json_t *id = json_stringn(key, keyn);
     if (!id) {

@@ -961,3 +961,26 @@ Test(alertmsg, odd_deliveries_render)
     }
 #undef RND
 }
+
+/* Minutes quoting Slack's mention syntax must not page a channel: the
+ * webhook's text breaks the sequences, the e-mail keeps the words. */
+Test(alertmsg, slack_mentions_in_the_minutes_do_not_ping_anyone)
+{
+    struct alertmsg m = {0};
+    render("{\"key\": \"doc:1:1:sub:1\", \"events\": [{\"id\": 1, \"type\": \"decision_appeared\","
+           " \"meeting\": {\"body\": \"Klyngeforum\", \"date\": \"2026-03-03\"},"
+           " \"item\": {\"number\": 1, \"title\": \"Kanaler\", \"public\": true,"
+           " \"decision\": \"Skriv <!channel> og <!here> eller <@U123> i <#C42>.\", \"outcome\": \"approved\"}}]}",
+           &m);
+    json_t *w = json_loads(m.webhook, 0, NULL);
+    cr_assert_not_null(w);
+    const char *t = json_string_value(json_object_get(w, "text"));
+    expect_not_in(t, "<!channel>");
+    expect_not_in(t, "<!here>");
+    expect_not_in(t, "<@U123>");
+    expect_not_in(t, "<#C42>");
+    expect_in(t, "< !channel>");
+    expect_in(m.text, "<!channel>");   /* the e-mail's body is not a Slack message */
+    json_decref(w);
+    alertmsg_clear(&m);
+}

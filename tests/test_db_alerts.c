@@ -1053,6 +1053,18 @@ Test(alerts, a_daily_digest_collects_two_documents_in_one_pending_delivery)
     cr_expect_eq(hooks("/hooks/digest", NULL), 0, "a daily digest was sent at once\n%s", received_tail());
     cr_expect_eq(refused("/hooks/digest"), 0, "a daily digest was tried at once");
     cr_expect_eq(hooks(NULL, NULL), 2, "%s", received_tail());
+
+    /* the day ends (as far as the row knows): one message with both
+     * documents' decisions goes out, and nothing else */
+    sql_int("WITH u AS (UPDATE minutes.deliveries SET next_attempt = now() WHERE subscription_id = %lld "
+            "RETURNING 1) SELECT count(*) FROM u", dg);
+    td_await(pid, 15000, hooks("/hooks/digest", NULL) == 1, "the digest was not sent at the end of its day\n%s\n%s",
+             deliveries_of(dg), td_tail(pid));
+    td_sleep_ms(QUIET_MS);
+    cr_expect_eq(hooks("/hooks/digest", NULL), 1, "%s", received_tail());
+    cr_expect_eq(events_at("/hooks/digest"), n0 + n4, "the digest lists %lld events, not %lld",
+                 events_at("/hooks/digest"), n0 + n4);
+    cr_expect_eq(deliveries(dg, "status = 'sent'"), 1, "%s", deliveries_of(dg));
     stop_daemon(pid);
 }
 

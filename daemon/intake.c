@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE   /* F_SETLEASE */
 #include "intake.h"
+#include "sha256.h"
 
 #include "commands.h"
 #include "extract.h"
@@ -181,6 +182,8 @@ void intake_bytes(struct intake *t, const unsigned char *data, size_t len, const
         t->reason = xstrndup(why ? why : "rejected", strlen(why ? why : "rejected"));
     }
     snprintf(t->sha256, sizeof t->sha256, "%s", doc->sha256 ? doc->sha256 : "");
+    if (!t->rejected && doc->text)
+        sha256_hex(doc->text, doc->text_len, t->text_sha);
     model_destroy(doc);
     t->result = INTAKE_READY;
 }

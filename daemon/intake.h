@@ -49,6 +49,7 @@ struct intake {
     char *issues;                 /* READY: the model's issues as a JSON array (new, free()) */
     char *reason;                 /* UNREADABLE, rejected, or NOT_READY after an I/O error: why (new, free()) */
     char sha256[65];
+    char text_sha[65];            /* READY and not rejected: of the decoded text the pipeline read */
 };
 
 void intake_run(struct intake *t);

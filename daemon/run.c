@@ -390,6 +390,16 @@ static void intake_done(uv_work_t *w, int status)
                 inbox_finish(j->in, j->name, INBOX_RETRY, now, NULL);
             break;
         }
+        if (j->sd) {
+            memcpy(j->sd->text_sha, j->t.text_sha, sizeof j->sd->text_sha);
+            if (j->t.text_sha[0] && strcmp(j->t.text_sha, j->sd->last_text_sha) == 0) {
+                /* a page whose bytes change on every visit but not its text:
+                 * a new version of nothing is not worth a document */
+                j->committed = true;
+                j->status = LOADER_UNCHANGED;
+                break;
+            }
+        }
         j->dbj.doc = j->t.doc;
         j->t.doc = NULL;
         dbworker_submit(r->db, &j->dbj);

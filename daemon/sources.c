@@ -50,6 +50,7 @@ struct url {
     bool linked;              /* a link followed from src's index */
     char *etag, *last_modified;
     char sha256[65];
+    char text_sha[65];        /* of the text of the last document loaded */
     long last_status;
     char *last_error;
     double last_attempt, last_success, last_change, failing_since;   /* unix seconds, 0: never */
@@ -279,6 +280,7 @@ static json_t *row_of(const struct url *u)
     json_object_set_new(o, "etag", str_or_null(u->etag));
     json_object_set_new(o, "last_modified", str_or_null(u->last_modified));
     json_object_set_new(o, "sha256", u->sha256[0] ? json_string(u->sha256) : json_null());
+    json_object_set_new(o, "text_sha256", u->text_sha[0] ? json_string(u->text_sha) : json_null());
     json_object_set_new(o, "last_status", u->last_status ? json_integer(u->last_status) : json_null());
     json_object_set_new(o, "last_error", str_or_null(u->last_error));
     json_object_set_new(o, "last_attempt", time_or_null(u->last_attempt));
@@ -411,7 +413,7 @@ static void mark_dirty(struct sources *s, struct url *u)
 struct load_row {
     char *url, *parent, *follow, *etag, *last_modified, *last_error;
     double next_attempt;
-    char sha256[65];
+    char sha256[65], text_sha[65];
     long last_status;
     double last_attempt, last_success, last_change, failing_since;
     int streak;
@@ -443,7 +445,7 @@ static int load_task(PGconn *c, struct dbworker_job *dj, char *err, size_t errle
                                "SELECT url, parent, etag, last_modified, sha256, last_status, last_error, "
                                "extract(epoch FROM last_attempt), extract(epoch FROM last_success), "
                                "extract(epoch FROM last_change), failure_streak, extract(epoch FROM failing_since), "
-                               "failing, document_id, follow, extract(epoch FROM next_attempt) "
+                               "failing, document_id, follow, extract(epoch FROM next_attempt), text_sha256 "
                                "FROM minutes.sources",
                                0, NULL, NULL, NULL, NULL, 0);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
@@ -473,6 +475,7 @@ static int load_task(PGconn *c, struct dbworker_job *dj, char *err, size_t errle
         w->document_id = (long long)num(r, k, 13);
         w->follow = col(r, k, 14);
         w->next_attempt = num(r, k, 15);
+        snprintf(w->text_sha, sizeof w->text_sha, "%s", PQgetisnull(r, k, 16) ? "" : PQgetvalue(r, k, 16));
     }
     PQclear(r);
     return 0;
@@ -572,6 +575,7 @@ static void load_done(struct dbworker_job *dj)
             u->last_error = w->last_error;
             w->etag = w->last_modified = w->last_error = NULL;
             memcpy(u->sha256, w->sha256, sizeof u->sha256);
+            memcpy(u->text_sha, w->text_sha, sizeof u->text_sha);
             u->last_status = w->last_status;
             u->last_attempt = w->last_attempt;
             u->last_success = w->last_success;
@@ -904,6 +908,7 @@ static void on_fetched(void *ud, struct http_response *res)
             d->body = res->body;
             d->len = res->len;
             d->token = u;
+            memcpy(d->last_text_sha, u->text_sha, sizeof d->last_text_sha);
             res->body = NULL;
             s->loading++;
             if (!s->cbs.document(s->cbs.ud, d)) {
@@ -931,11 +936,21 @@ void sources_document_done(struct sources *s, struct source_doc *d, bool committ
     struct url *u = d->token;
     s->loading--;
     u->busy = false;
-    if (committed && !u->gone && u->src && u->fire_gen == u->gen) {
+    if (committed && !u->gone && u->src && u->fire_gen == u->gen && status == LOADER_UNCHANGED) {
+        /* new bytes, same text: remember the bytes (so the next poll is a
+         * 304 or "unchanged"), nothing else changed */
+        log_debug("%s: same text as the last document, not loaded again", u->url);
+        set_str(&u->etag, u->p_etag);
+        set_str(&u->last_modified, u->p_lm);
+        memcpy(u->sha256, u->p_sha, sizeof u->sha256);
+        succeeded(s, u, 200);
+    } else if (committed && !u->gone && u->src && u->fire_gen == u->gen) {
         /* the document is durable: now its validators may be, too */
         set_str(&u->etag, u->p_etag);
         set_str(&u->last_modified, u->p_lm);
         memcpy(u->sha256, u->p_sha, sizeof u->sha256);
+        if (d->text_sha[0] && status != LOADER_FAILED)
+            memcpy(u->text_sha, d->text_sha, sizeof u->text_sha);
         u->last_change = wall_now();
         if (document_id)
             u->document_id = document_id;

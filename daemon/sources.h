@@ -43,6 +43,8 @@ struct source_doc {
     unsigned char *body;      /* the daemon may take it (set it NULL) */
     size_t len;
     void *token;              /* for sources_document_done */
+    char last_text_sha[65];   /* the text of the last document loaded from this URL ("" if none) */
+    char text_sha[65];        /* the daemon sets it: this document's text */
 };
 
 struct sources_cbs {
@@ -70,7 +72,8 @@ void sources_set_db(struct sources *s, struct dbworker *db);
 /* The outcome of a document handed over by cbs.document: committed with
  * status (document_id, error as the loader reported them), or not
  * (committed = false: the daemon stopped first; it is fetched again).
- * Frees d. */
+ * LOADER_UNCHANGED with committed: not loaded because its text is the last
+ * one's (d->text_sha == d->last_text_sha).  Frees d. */
 void sources_document_done(struct sources *s, struct source_doc *d, bool committed, enum loader_status status,
                            long long document_id, const char *error);
 /* Configured sources, and URLs known (sources and followed links). */

@@ -16,6 +16,10 @@ CREATE TABLE minutes.sources (
     etag            text,
     last_modified   text,
     sha256          text CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+    -- of the text the last document loaded from it had: a page whose bytes
+    -- change on every visit (a timestamp, a token) but whose text does not
+    -- is not loaded again
+    text_sha256     text CHECK (text_sha256 ~ '^[0-9a-f]{64}$'),
     last_status     integer,
     last_error      text,
     last_attempt    timestamptz,
@@ -42,26 +46,29 @@ ALTER TABLE minutes.events ADD CONSTRAINT events_type_check
 -- is saved, which is what keeps it from firing twice.
 CREATE FUNCTION minutes.save_sources(p_rows jsonb, p_events jsonb) RETURNS bigint LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO minutes.sources AS s (url, parent, follow, etag, last_modified, sha256, last_status, last_error,
-                                      last_attempt, last_success, last_change, next_attempt, failure_streak,
-                                      failing_since, failing, document_id, updated_at)
-    SELECT r.url, r.parent, r.follow, r.etag, r.last_modified, r.sha256, r.last_status, left(r.last_error, 1000),
-           to_timestamp(r.last_attempt), to_timestamp(r.last_success), to_timestamp(r.last_change),
-           to_timestamp(r.next_attempt), coalesce(r.failure_streak, 0), to_timestamp(r.failing_since),
-           coalesce(r.failing, false),
+    INSERT INTO minutes.sources AS s (url, parent, follow, etag, last_modified, sha256, text_sha256,
+                                      last_status, last_error, last_attempt, last_success, last_change,
+                                      next_attempt, failure_streak, failing_since, failing, document_id,
+                                      updated_at)
+    SELECT r.url, r.parent, r.follow, r.etag, r.last_modified, r.sha256, r.text_sha256, r.last_status,
+           left(r.last_error, 1000), to_timestamp(r.last_attempt), to_timestamp(r.last_success),
+           to_timestamp(r.last_change), to_timestamp(r.next_attempt), coalesce(r.failure_streak, 0),
+           to_timestamp(r.failing_since), coalesce(r.failing, false),
            -- a document id the database no longer knows is not worth failing the batch for
            (SELECT d.id FROM minutes.documents d WHERE d.id = r.document_id), now()
       FROM jsonb_to_recordset(p_rows) AS r(url text, parent text, follow text, etag text, last_modified text,
-                                          sha256 text, last_status integer, last_error text,
+                                          sha256 text, text_sha256 text, last_status integer, last_error text,
                                           last_attempt double precision, last_success double precision,
                                           last_change double precision, next_attempt double precision,
                                           failure_streak integer, failing_since double precision,
                                           failing boolean, document_id bigint)
     ON CONFLICT (url) DO UPDATE
-       SET parent = EXCLUDED.parent, follow = EXCLUDED.follow, etag = EXCLUDED.etag, last_modified = EXCLUDED.last_modified,
-           sha256 = EXCLUDED.sha256, last_status = EXCLUDED.last_status, last_error = EXCLUDED.last_error,
-           last_attempt = EXCLUDED.last_attempt, last_success = EXCLUDED.last_success,
-           last_change = EXCLUDED.last_change, next_attempt = EXCLUDED.next_attempt, failure_streak = EXCLUDED.failure_streak,
+       SET parent = EXCLUDED.parent, follow = EXCLUDED.follow, etag = EXCLUDED.etag,
+           last_modified = EXCLUDED.last_modified, sha256 = EXCLUDED.sha256,
+           text_sha256 = EXCLUDED.text_sha256, last_status = EXCLUDED.last_status,
+           last_error = EXCLUDED.last_error, last_attempt = EXCLUDED.last_attempt,
+           last_success = EXCLUDED.last_success, last_change = EXCLUDED.last_change,
+           next_attempt = EXCLUDED.next_attempt, failure_streak = EXCLUDED.failure_streak,
            failing_since = EXCLUDED.failing_since, failing = EXCLUDED.failing,
            document_id = coalesce(EXCLUDED.document_id, s.document_id), updated_at = now();
     RETURN minutes.emit_events(p_events);
@@ -77,8 +84,8 @@ SELECT s.url, s.parent, s.last_attempt, s.last_success, s.last_change, s.next_at
  ORDER BY s.failing DESC, s.failure_streak DESC, s.url;
 
 GRANT SELECT, INSERT ON minutes.sources TO minutes_loader;
-GRANT UPDATE (parent, follow, etag, last_modified, sha256, last_status, last_error, last_attempt, last_success,
-              last_change, next_attempt, failure_streak, failing_since, failing, document_id, updated_at)
+GRANT UPDATE (parent, follow, etag, last_modified, sha256, text_sha256, last_status, last_error, last_attempt,
+              last_success, last_change, next_attempt, failure_streak, failing_since, failing, document_id, updated_at)
     ON minutes.sources TO minutes_loader;
 GRANT EXECUTE ON FUNCTION minutes.save_sources(jsonb, jsonb) TO minutes_loader;
 REVOKE ALL ON FUNCTION minutes.save_sources(jsonb, jsonb) FROM PUBLIC;

@@ -1101,3 +1101,59 @@ Test(sources, a_self_signed_certificate_is_refused)
     cr_assert(td_alive(pid), "%s", td_tail(pid));
     stop_daemon(pid);
 }
+
+/* A web page whose bytes change on every visit (a script's timestamp, a
+ * token) but whose text does not: loaded once, not a new version per poll;
+ * when its text changes, it loads again. */
+static void www_page(const char *rel, int s, const char *stamp, const char *extra, time_t mtime)
+{
+    size_t n;
+    char *t = seed_text(s, &n);
+    struct buf b;
+    buf_init(&b, 0);
+    buf_printf(&b, "<!DOCTYPE html>\n<html><head><script>var served = \"%s\";</script></head><body>\n", stamp);
+    for (char *line = t, *end = t + n, *nl; line < end; line = nl + 1) {
+        nl = memchr(line, '\n', (size_t)(end - line));
+        if (!nl)
+            nl = end;
+        buf_puts(&b, "<p>");
+        for (char *p = line; p < nl; p++) {
+            if (*p == '&')
+                buf_puts(&b, "&amp;");
+            else if (*p == '<')
+                buf_puts(&b, "&lt;");
+            else if (*p != '\r')
+                buf_putc(&b, *p);
+        }
+        buf_puts(&b, "</p>\n");
+    }
+    buf_printf(&b, "%s</body></html>\n", extra);
+    www_put(rel, b.data, b.len, mtime);
+    buf_free(&b);
+    free(t);
+}
+
+Test(sources, a_page_whose_bytes_change_but_not_its_text_loads_once)
+{
+    paths();
+    server_start();
+    www_page("page.html", 0, "v1", "", T_2024_01);
+    struct buf srcs;
+    buf_init(&srcs, 0);
+    source(&srcs, "/page.html", 1, "");
+    config_sources(buf_cstr(&srcs), "", 0);
+    buf_free(&srcs);
+    pid_t pid = start_daemon(logp);
+    td_await(pid, 30000, docs_from("/page.html") == 1, "the page did not load\n%s", td_tail(pid));
+
+    www_page("page.html", 0, "v2", "", T_2024_02);   /* new bytes, same text */
+    td_await(pid, 15000, hits("/page.html", 200) >= 2, "the changed page was not fetched\n%s", access_tail());
+    td_sleep_ms(1500);
+    cr_expect_eq(docs_from("/page.html"), 1, "a new document for the same text");
+    cr_expect(said(logp, "/page.html", "same text", NULL), "%s", td_tail(pid));
+
+    www_page("page.html", 0, "v3", "<p>Tilføjet: referatet er godkendt.</p>\n", T_2024_03);   /* new text */
+    td_await(pid, 15000, docs_from("/page.html") == 2, "the page's new text did not load\n%s", td_tail(pid));
+    cr_assert(td_alive(pid), "%s", td_tail(pid));
+    stop_daemon(pid);
+}

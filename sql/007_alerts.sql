@@ -153,8 +153,12 @@ CREATE FUNCTION minutes.event_facts(e minutes.events) RETURNS jsonb LANGUAGE sql
     SELECT jsonb_strip_nulls(jsonb_build_object(
         'id', e.id, 'type', e.type, 'at', e.created_at,
         'source', e.payload->>'source', 'error', e.payload->>'error',
+        -- a file:// address names a path on this host, gone once the file
+        -- is moved, and nobody else's business: the file's name stands in
         'document', (SELECT jsonb_build_object('id', d.id, 'source_name', d.source_name,
-                                               'source_uri', d.source_uri, 'kind', d.kind)
+                                               'source_uri', CASE WHEN d.source_uri NOT LIKE 'file:%'
+                                                                  THEN d.source_uri END,
+                                               'kind', d.kind)
                        FROM minutes.documents d WHERE d.id = e.document_id),
         'meeting', (SELECT jsonb_build_object('id', m.id, 'body', m.body, 'date', m.date, 'cluster', m.cluster,
                                               'region', m.region, 'location', v.location)

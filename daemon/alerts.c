@@ -36,7 +36,10 @@ struct alerts {
     char *user, *pass;          /* from the credentials file */
     uv_timer_t timer;
     bool timer_open, plan_pending, again, stopped, destroyed;
-    long long *busy;            /* delivery ids being sent */
+    struct busy {
+        long long id;
+        uint64_t until;         /* 0: being sent; else held back until this loop time */
+    } *busy;                    /* deliveries this process must not take up now */
     size_t nbusy, capbusy;
     int tasks;                  /* at the database thread: freed only when 0 */
     int works;                  /* credential reads on the pool */
@@ -79,16 +82,38 @@ static void busy_add(struct alerts *a, long long id)
         a->capbusy = a->capbusy ? a->capbusy * 2 : 16;
         a->busy = xrealloc(a->busy, a->capbusy * sizeof *a->busy);
     }
-    a->busy[a->nbusy++] = id;
+    a->busy[a->nbusy].id = id;
+    a->busy[a->nbusy].until = 0;
+    a->nbusy++;
 }
 
 static void busy_remove(struct alerts *a, long long id)
 {
     for (size_t i = 0; i < a->nbusy; i++)
-        if (a->busy[i] == id) {
+        if (a->busy[i].id == id) {
             a->busy[i] = a->busy[--a->nbusy];
             return;
         }
+}
+
+/* Keeps id from being taken up again for ms: its outcome could not be
+ * recorded, so the table still says it is due, and sending it again at
+ * once would hammer the recipient with what it may already have. */
+static void busy_hold(struct alerts *a, long long id, uint64_t ms)
+{
+    for (size_t i = 0; i < a->nbusy; i++)
+        if (a->busy[i].id == id)
+            a->busy[i].until = uv_now(a->loop) + ms;
+}
+
+static void busy_expire(struct alerts *a)
+{
+    uint64_t now = uv_now(a->loop);
+    for (size_t i = 0; i < a->nbusy;)
+        if (a->busy[i].until && a->busy[i].until <= now)
+            a->busy[i] = a->busy[--a->nbusy];
+        else
+            i++;
 }
 
 /* ---- credentials: a netrc file, read off the loop ----------------------- */
@@ -232,10 +257,14 @@ static void record_done(struct dbworker_job *dj)
     struct record_job *j = (struct record_job *)dj;
     struct alerts *a = j->a;
     a->tasks--;
-    busy_remove(a, j->s->id);
-    if (dj->error && !a->stopped)
-        log_warning("%s; it is sent again", dj->error);   /* still pending in the table */
-    else if (strcmp(j->status, "failed") == 0)
+    if (dj->error && !dj->abandoned && !a->stopped) {
+        /* still pending in the table: sent again, but not at once */
+        log_warning("%s; it is sent again in %d s at the earliest", dj->error, a->ac.retry_min_s);
+        busy_hold(a, j->s->id, (uint64_t)a->ac.retry_min_s * 1000);
+    } else {
+        busy_remove(a, j->s->id);
+    }
+    if (!dj->error && strcmp(j->status, "failed") == 0)
         log_error("delivery %lld to %s: gave up after %d attempts (minutes.deliveries keeps it with its error)",
                   j->s->id, j->s->target, j->max_attempts);
     free(dj->error);
@@ -485,14 +514,18 @@ void alerts_kick(struct alerts *a)
     struct buf b;
     buf_init(&b, 0);
     buf_putc(&b, '{');
+    busy_expire(a);
     for (size_t i = 0; i < a->nbusy; i++)
-        buf_printf(&b, "%s%lld", i ? "," : "", a->busy[i]);
+        buf_printf(&b, "%s%lld", i ? "," : "", a->busy[i].id);
     buf_putc(&b, '}');
     j->a = a;
     j->busy = buf_steal(&b, NULL);
     /* no more than can go out at once: a queue inside http would wait
      * behind a slow recipient */
-    int room = a->ac.max_parallel - (int)a->nbusy;
+    int sending = 0;
+    for (size_t i = 0; i < a->nbusy; i++)
+        sending += a->busy[i].until == 0;
+    int room = a->ac.max_parallel - sending;
     j->limit = room > ALERTS_BATCH_MAX ? ALERTS_BATCH_MAX : room;
     j->dbj.task = plan_task;
     j->dbj.on_done = plan_done;

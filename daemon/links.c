@@ -318,7 +318,7 @@ static void links_add(struct links_ctx *c, CURLU *base, const char *raw)
      * UTF-8 (7.88 reads the host in the locale's charset and then reports
      * the failure as out of memory) - it stays in UTF-8. */
     CURLUcode rc = curl_url_get(h, CURLUPART_URL, &url, CURLU_NO_DEFAULT_PORT | LINKS_PUNYCODE);
-    if (rc != CURLUE_OK && LINKS_PUNYCODE)
+    if (rc != CURLUE_OK && LINKS_PUNYCODE != 0)
         rc = curl_url_get(h, CURLUPART_URL, &url, CURLU_NO_DEFAULT_PORT);
     links_curl_oom(rc);
     if (rc != CURLUE_OK)

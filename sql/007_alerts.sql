@@ -183,35 +183,64 @@ $$;
 -- caller is still sending to (p_busy: the deliveries in flight) - so a
 -- recipient that is slow or down holds one slot, never every slot.
 -- Deliveries of a subscription that was cancelled are not sent.
+--
+-- Each one returned is claimed with a session-level advisory lock, held by
+-- the caller's connection until delivery_done: a second daemon on the same
+-- database skips it rather than sending it too, and a daemon that dies
+-- loses its claims with its connection, so nothing stays claimed.
 CREATE FUNCTION minutes.due_deliveries(p_busy bigint[], p_limit integer) RETURNS SETOF jsonb
-LANGUAGE sql STABLE AS $$
-    SELECT x.j FROM (
-        SELECT DISTINCT ON (s.target)
-               d.next_attempt, d.id,
-               jsonb_build_object(
-                   'id', d.id, 'key', d.key, 'channel', s.channel, 'target', s.target, 'digest', s.digest,
-                   'attempts', d.attempts, 'count', cardinality(d.event_ids),
-                   'events', (SELECT coalesce(jsonb_agg(minutes.event_facts(e) ORDER BY e.id), '[]')
-                                FROM minutes.events e WHERE e.id = ANY (d.event_ids))) AS j
-          FROM minutes.deliveries d
-          JOIN minutes.subscriptions s ON s.id = d.subscription_id AND s.active
-         WHERE d.status = 'pending' AND d.next_attempt <= now()
-           AND s.target NOT IN (SELECT s2.target FROM minutes.deliveries d2
-                                  JOIN minutes.subscriptions s2 ON s2.id = d2.subscription_id
-                                 WHERE d2.id = ANY (coalesce(p_busy, '{}')))
-         ORDER BY s.target, d.next_attempt, d.id) x
-     ORDER BY x.next_attempt, x.id
-     LIMIT p_limit;
+LANGUAGE plpgsql AS $$
+DECLARE
+    r   record;
+    n   integer := 0;
+BEGIN
+    IF p_limit <= 0 THEN
+        RETURN;
+    END IF;
+    FOR r IN
+        SELECT x.id FROM (
+            SELECT DISTINCT ON (s.target) d.id, d.next_attempt
+              FROM minutes.deliveries d
+              JOIN minutes.subscriptions s ON s.id = d.subscription_id AND s.active
+             WHERE d.status = 'pending' AND d.next_attempt <= now()
+               AND s.target NOT IN (SELECT s2.target FROM minutes.deliveries d2
+                                      JOIN minutes.subscriptions s2 ON s2.id = d2.subscription_id
+                                     WHERE d2.id = ANY (coalesce(p_busy, '{}')))
+             ORDER BY s.target, d.next_attempt, d.id) x
+         ORDER BY x.next_attempt, x.id
+    LOOP
+        EXIT WHEN n >= p_limit;
+        -- already ours (an outcome that could not be recorded): not taken twice,
+        -- so the one unlock in delivery_done releases it
+        CONTINUE WHEN NOT (EXISTS (SELECT 1 FROM pg_locks
+                                    WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND classid = 7355
+                                      AND objid = (r.id % 2147483647)::oid AND objsubid = 2)
+                           OR pg_try_advisory_lock(7355, (r.id % 2147483647)::integer));
+        n := n + 1;
+        RETURN NEXT (
+            SELECT jsonb_build_object(
+                       'id', d.id, 'key', d.key, 'channel', s.channel, 'target', s.target, 'digest', s.digest,
+                       'attempts', d.attempts, 'count', cardinality(d.event_ids),
+                       'events', (SELECT coalesce(jsonb_agg(minutes.event_facts(e) ORDER BY e.id), '[]')
+                                    FROM minutes.events e WHERE e.id = ANY (d.event_ids)))
+              FROM minutes.deliveries d JOIN minutes.subscriptions s ON s.id = d.subscription_id
+             WHERE d.id = r.id);
+    END LOOP;
+END;
 $$;
 
 -- Records one attempt: acknowledged (p_ok), or failed with p_error and
 -- tried again after p_retry_s seconds - unless that was attempt
 -- p_max_attempts, after which it stays failed for a person to look at.
+-- The claim due_deliveries took is given up.
 -- p_count is how many events the message that went out held: should more
 -- have joined since (a digest being planned while it was sent), it is not
 -- marked sent but goes again at once, the late events included.
 CREATE FUNCTION minutes.delivery_done(p_id bigint, p_ok boolean, p_error text, p_retry_s double precision,
                                       p_max_attempts integer, p_count integer) RETURNS text LANGUAGE sql AS $$
+    SELECT pg_advisory_unlock(7355, (p_id % 2147483647)::integer) FROM pg_locks
+     WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND classid = 7355
+       AND objid = (p_id % 2147483647)::oid AND objsubid = 2;
     UPDATE minutes.deliveries
        SET attempts = attempts + 1,
            status = CASE WHEN p_ok AND cardinality(event_ids) <= p_count THEN 'sent'

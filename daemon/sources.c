@@ -800,8 +800,12 @@ static void links_done(uv_work_t *w, int status)
                 s->all[i]->in_index = false;
         for (size_t i = 0; i < lw->found.n; i++) {
             const char *link = lw->found.urls[i];
-            if (!ascii_url(link))
-                continue;   /* links_find percent-encodes; anything else cannot be stored as sent */
+            if (!ascii_url(link)) {
+                /* links_find percent-encodes; a host libcurl could not turn
+                 * into punycode (no UTF-8 locale) is left, and not sent */
+                log_debug("%s: link %s skipped: not ASCII", u->url, link);
+                continue;
+            }
             struct url *l = lookup(s, link);
             if (!l) {
                 l = add_url(s, link, u->src, true);

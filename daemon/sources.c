@@ -750,99 +750,151 @@ static bool ascii_url(const char *u)
     return true;
 }
 
-/* Links found on an index page, off the loop. */
-struct link_work {
+/* A 200's body, off the loop: its SHA-256 (bodies go up to
+ * http.max_body_bytes, too much to hash on the loop thread) and, for an
+ * index page whose bytes changed, its links. */
+struct body_work {
     uv_work_t w;
     struct sources *s;
     struct url *u;
     unsigned char *body;
     size_t len;
-    char *content_type, *base, *pattern;
+    char *content_type, *base, *pattern;   /* pattern: NULL for a document */
+    char old_sha[65], sha[65];
     struct links found;
     char err[512];
     int rc;
 };
 
-static void links_work(uv_work_t *w)
+static void body_work(uv_work_t *w)
 {
-    struct link_work *lw = w->data;
+    struct body_work *bw = w->data;
     regex_t re;
+    sha256_hex(bw->body, bw->len, bw->sha);
+    if (!bw->pattern || strcmp(bw->sha, bw->old_sha) == 0)
+        return;
     /* a private copy of the pattern: SIGHUP may replace the source's meanwhile */
-    if (regcomp(&re, lw->pattern, REG_EXTENDED | REG_NOSUB) != 0) {
-        snprintf(lw->err, sizeof lw->err, "follow pattern does not compile");
-        lw->rc = -1;
+    if (regcomp(&re, bw->pattern, REG_EXTENDED | REG_NOSUB) != 0) {
+        snprintf(bw->err, sizeof bw->err, "follow pattern does not compile");
+        bw->rc = -1;
         return;
     }
-    lw->rc = links_find((const char *)lw->body, lw->len, lw->content_type, lw->base, &re, &lw->found, lw->err,
-                        sizeof lw->err);
+    bw->rc = links_find((const char *)bw->body, bw->len, bw->content_type, bw->base, &re, &bw->found, bw->err,
+                        sizeof bw->err);
     regfree(&re);
 }
 
-static void links_done(uv_work_t *w, int status)
+/* An index page changed: its links become the URLs polled for it. */
+static void take_links(struct sources *s, struct url *u, const struct links *found)
 {
-    struct link_work *lw = w->data;
-    struct sources *s = lw->s;
-    struct url *u = lw->u;
+    size_t fresh = 0;
+    uint64_t now = uv_now(s->loop);
+    for (size_t i = 0; i < s->nall; i++)
+        if (s->all[i]->linked && s->all[i]->src == u->src)
+            s->all[i]->in_index = false;
+    for (size_t i = 0; i < found->n; i++) {
+        const char *link = found->urls[i];
+        if (!ascii_url(link)) {
+            /* links_find percent-encodes; a host libcurl could not turn
+             * into punycode (no UTF-8 locale) is left, and not sent */
+            log_debug("%s: link %s skipped: not ASCII", u->url, link);
+            continue;
+        }
+        struct url *l = lookup(s, link);
+        if (!l) {
+            l = add_url(s, link, u->src, true);
+            fresh++;
+            mark_dirty(s, l);   /* saved with the index's new validators, so never lost */
+        } else if (l->src != u->src || !l->linked) {
+            continue;           /* a configured source itself, or another index's link */
+        }
+        l->in_index = true;
+        l->gone = false;
+        if (!l->busy)
+            l->due = now;   /* the index changed: look at each of its documents again */
+    }
+    /* links no longer on the page are no longer polled (their rows stay) -
+     * unless the page has none at all, which is more likely a maintenance
+     * page than a committee that deleted its archive */
+    for (size_t i = 0; found->n > 0 && i < s->nall; i++)
+        if (s->all[i]->linked && s->all[i]->src == u->src && !s->all[i]->in_index)
+            s->all[i]->gone = true;
+    log_info("%s: changed; %zu matching link%s (%zu new)", u->url, found->n, found->n == 1 ? "" : "s", fresh);
+    set_str(&u->etag, u->p_etag);
+    set_str(&u->last_modified, u->p_lm);
+    memcpy(u->sha256, u->p_sha, sizeof u->sha256);
+    set_str(&u->follow_used, u->src->c.follow);
+    u->last_change = wall_now();
+    succeeded(s, u, 200);
+}
+
+/* A changed document: to the daemon, busy until it says how it went.
+ * False when the daemon cannot take it now. */
+static bool hand_over(struct sources *s, struct url *u, unsigned char **body, size_t len)
+{
+    struct source_doc *d = xcalloc(1, sizeof *d);
+    d->url = dup0(u->url);
+    d->name = name_of(u->url);
+    d->body = *body;
+    d->len = len;
+    d->token = u;
+    memcpy(d->last_text_sha, u->text_sha, sizeof d->last_text_sha);
+    s->loading++;
+    if (s->cbs.document(s->cbs.ud, d)) {
+        *body = NULL;
+        return true;
+    }
+    s->loading--;
+    free(d->url);
+    free(d->name);
+    free(d);
+    return false;
+}
+
+static void body_done(uv_work_t *w, int status)
+{
+    struct body_work *bw = w->data;
+    struct sources *s = bw->s;
+    struct url *u = bw->u;
+    bool handed = false;
     (void)status;
     s->works--;
-    u->busy = false;
-    if (s->stopped || u->gone || !u->src || u->fire_gen != u->gen || !u->src->c.follow) {
-        /* validators not taken: the page is read again next time */
+    if (s->stopped || u->gone || !u->src || u->fire_gen != u->gen ||
+        (bw->pattern != NULL) != (!u->linked && u->src->c.follow != NULL)) {
+        /* what the URL is changed while it was fetched: fetch it again */
         if (!s->stopped)
             u->due = uv_now(s->loop);
-    } else if (lw->rc < 0) {
-        failed(s, u, 200, lw->err, 0);
-    } else {
-        size_t fresh = 0;
-        uint64_t now = uv_now(s->loop);
-        for (size_t i = 0; i < s->nall; i++)
-            if (s->all[i]->linked && s->all[i]->src == u->src)
-                s->all[i]->in_index = false;
-        for (size_t i = 0; i < lw->found.n; i++) {
-            const char *link = lw->found.urls[i];
-            if (!ascii_url(link)) {
-                /* links_find percent-encodes; a host libcurl could not turn
-                 * into punycode (no UTF-8 locale) is left, and not sent */
-                log_debug("%s: link %s skipped: not ASCII", u->url, link);
-                continue;
-            }
-            struct url *l = lookup(s, link);
-            if (!l) {
-                l = add_url(s, link, u->src, true);
-                fresh++;
-                mark_dirty(s, l);   /* saved with the index's new validators, so never lost */
-            } else if (l->src != u->src || !l->linked) {
-                continue;           /* a configured source itself, or another index's link */
-            }
-            l->in_index = true;
-            l->gone = false;
-            if (!l->busy)
-                l->due = now;   /* the index changed: look at each of its documents again */
-        }
-        /* links no longer on the page are no longer polled (their rows
-         * stay) - unless the page has none at all, which is more likely a
-         * maintenance page than a committee that deleted its archive */
-        for (size_t i = 0; lw->found.n > 0 && i < s->nall; i++)
-            if (s->all[i]->linked && s->all[i]->src == u->src && !s->all[i]->in_index)
-                s->all[i]->gone = true;
-        log_info("%s: changed; %zu matching link%s (%zu new)", u->url, lw->found.n, lw->found.n == 1 ? "" : "s",
-                 fresh);
+    } else if (strcmp(bw->sha, bw->old_sha) == 0) {
+        /* same bytes as last time: nothing to parse, but keep the new
+         * validators so the next poll can be answered 304 */
+        log_debug("%s: unchanged", u->url);
         set_str(&u->etag, u->p_etag);
         set_str(&u->last_modified, u->p_lm);
-        memcpy(u->sha256, u->p_sha, sizeof u->sha256);
-        set_str(&u->follow_used, u->src->c.follow);
-        u->last_change = wall_now();
         succeeded(s, u, 200);
+    } else if (bw->pattern) {
+        memcpy(u->p_sha, bw->sha, sizeof u->p_sha);
+        if (bw->rc < 0)
+            failed(s, u, 200, bw->err, 0);
+        else
+            take_links(s, u, &bw->found);
+    } else {
+        memcpy(u->p_sha, bw->sha, sizeof u->p_sha);
+        handed = hand_over(s, u, &bw->body, bw->len);
+        if (!handed)
+            u->due = uv_now(s->loop) + 1000;
     }
-    free(u->p_etag);
-    free(u->p_lm);
-    u->p_etag = u->p_lm = NULL;
-    links_clear(&lw->found);
-    free(lw->body);
-    free(lw->content_type);
-    free(lw->base);
-    free(lw->pattern);
-    free(lw);
+    if (!handed) {
+        u->busy = false;
+        free(u->p_etag);
+        free(u->p_lm);
+        u->p_etag = u->p_lm = NULL;
+    }
+    links_clear(&bw->found);
+    free(bw->body);
+    free(bw->content_type);
+    free(bw->base);
+    free(bw->pattern);
+    free(bw);
     if (s->stopped) {
         maybe_free(s);
         return;
@@ -860,73 +912,35 @@ static void on_fetched(void *ud, struct http_response *res)
         u->src->private_ok = res->private_peer;
         u->src->answered = true;
     }
+    if (!res->error && res->status == 200) {
+        /* busy until body_done */
+        struct body_work *bw = xcalloc(1, sizeof *bw);
+        bw->s = s;
+        bw->u = u;
+        bw->body = res->body;
+        bw->len = res->len;
+        res->body = NULL;
+        bw->content_type = dup0(res->content_type);
+        bw->base = dup0(res->final_url ? res->final_url : u->url);
+        bw->pattern = !u->linked && u->src->c.follow ? dup0(u->src->c.follow) : NULL;
+        memcpy(bw->old_sha, u->sha256, sizeof bw->old_sha);
+        set_str(&u->p_etag, res->etag);
+        set_str(&u->p_lm, res->last_modified);
+        bw->w.data = bw;
+        s->works++;
+        uv_queue_work(s->loop, &bw->w, body_work, body_done);
+        return;
+    }
+    u->busy = false;
     if (res->error) {
-        u->busy = false;
         failed(s, u, res->status, res->error, 0);
     } else if (res->status == 304) {
-        u->busy = false;
         log_debug("%s: not modified", u->url);
         succeeded(s, u, 304);
-    } else if (res->status != 200) {
+    } else {
         char why[64];
         snprintf(why, sizeof why, "HTTP %ld", res->status);
-        u->busy = false;
         failed(s, u, res->status, why, res->status == 429 || res->status >= 500 ? res->retry_after_s : 0);
-    } else {
-        char sha[65];
-        sha256_hex(res->body, res->len, sha);
-        if (u->fire_gen != u->gen) {
-            /* what the URL is changed while it was fetched: fetch it again */
-            u->busy = false;
-            u->due = uv_now(s->loop);
-        } else if (strcmp(sha, u->sha256) == 0) {
-            /* same bytes as last time: nothing to parse, but keep the new
-             * validators so the next poll can be answered 304 */
-            u->busy = false;
-            log_debug("%s: unchanged", u->url);
-            set_str(&u->etag, res->etag);
-            set_str(&u->last_modified, res->last_modified);
-            succeeded(s, u, 200);
-        } else {
-            set_str(&u->p_etag, res->etag);
-            set_str(&u->p_lm, res->last_modified);
-            memcpy(u->p_sha, sha, sizeof sha);
-            if (!u->linked && u->src->c.follow) {
-                struct link_work *lw = xcalloc(1, sizeof *lw);
-                lw->s = s;
-                lw->u = u;
-                lw->body = res->body;
-                lw->len = res->len;
-                res->body = NULL;
-                lw->content_type = dup0(res->content_type);
-                lw->base = dup0(res->final_url ? res->final_url : u->url);
-                lw->pattern = dup0(u->src->c.follow);
-                lw->w.data = lw;
-                s->works++;
-                uv_queue_work(s->loop, &lw->w, links_work, links_done);
-                return;
-            }
-            struct source_doc *d = xcalloc(1, sizeof *d);
-            d->url = dup0(u->url);
-            d->name = name_of(u->url);
-            d->body = res->body;
-            d->len = res->len;
-            d->token = u;
-            memcpy(d->last_text_sha, u->text_sha, sizeof d->last_text_sha);
-            res->body = NULL;
-            s->loading++;
-            if (!s->cbs.document(s->cbs.ud, d)) {
-                s->loading--;
-                free(d->url);
-                free(d->name);
-                free(d->body);
-                free(d);
-                u->busy = false;
-                u->due = uv_now(s->loop) + 1000;
-            } else {
-                return;   /* busy until the daemon says how it went */
-            }
-        }
     }
     if (s->stopped)
         return;

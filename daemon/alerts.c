@@ -43,6 +43,7 @@ struct alerts {
     size_t nbusy, capbusy;
     int tasks;                  /* at the database thread: freed only when 0 */
     int works;                  /* credential reads on the pool */
+    int renders;                /* messages being rendered on the pool */
     struct send *sending;       /* handed to http: dropped without a callback at stop */
     unsigned seed;
 };
@@ -60,7 +61,7 @@ struct send {
 
 static void maybe_free(struct alerts *a)
 {
-    if (!a->destroyed || a->timer_open || a->tasks > 0 || a->works > 0)
+    if (!a->destroyed || a->timer_open || a->tasks > 0 || a->works > 0 || a->renders > 0)
         return;
     free(a->smtp_url);
     free(a->smtp_from);
@@ -353,76 +354,127 @@ static void on_sent(void *ud, struct http_response *res)
     record(a, s, ok, ok ? NULL : why);
 }
 
-static void send_one(struct alerts *a, json_t *d)
+/* One due delivery made into the bytes that go out, off the loop: its JSON
+ * (a digest's can run to hundreds of kilobytes) parsed, the message
+ * rendered and, for e-mail, encoded. */
+struct render {
+    uv_work_t w;
+    struct send *s;
+    char *json;
+    char *from;                 /* the sender, for e-mail (a copy: SIGHUP may change it) */
+    char *channel, *target, *key;
+    struct alertmsg m;
+    char *mail;
+    char err[512];
+};
+
+static char *json_dup(const json_t *o, const char *k)
+{
+    const char *v = json_string_value(json_object_get(o, k));
+    return v ? xstrndup(v, strlen(v)) : NULL;
+}
+
+static void render_work(uv_work_t *w)
+{
+    struct render *r = w->data;
+    json_t *d = json_loads(r->json, 0, NULL);
+    if (!d) {
+        snprintf(r->err, sizeof r->err, "malformed delivery");
+        return;
+    }
+    r->channel = json_dup(d, "channel");
+    r->target = json_dup(d, "target");
+    r->key = json_dup(d, "key");
+    r->s->attempts = (int)json_integer_value(json_object_get(d, "attempts"));
+    r->s->count = (int)json_integer_value(json_object_get(d, "count"));
+    if (!r->channel || !r->target || !r->key)
+        snprintf(r->err, sizeof r->err, "malformed delivery");
+    else if (alertmsg_render(d, &r->m, r->err, sizeof r->err) == 0 && strcmp(r->channel, "email") == 0) {
+        if (!r->from)
+            snprintf(r->err, sizeof r->err, "no \"smtp\" in the configuration");
+        else
+            r->mail = alertmsg_email(&r->m, r->key, r->from, r->target, time(NULL), r->err, sizeof r->err);
+    }
+    json_decref(d);
+}
+
+static void render_done(uv_work_t *w, int status)
+{
+    struct render *r = w->data;
+    struct alerts *a = r->s->a;
+    struct send *s = r->s;
+    char err[512];
+    (void)status;
+    a->renders--;
+    if (r->channel && r->target) {
+        s->webhook = strcmp(r->channel, "webhook") == 0;
+        log_name(r->target, s->webhook, s->target, sizeof s->target);
+    }
+    if (a->stopped || !a->http) {
+        free(s);   /* it stays pending, and its claim goes with the connection */
+    } else if (r->err[0]) {
+        record(a, s, false, r->err);
+    } else {
+        struct http_send req = {0};
+        char idem[300], from[300], rcpt[300];
+        const char *headers[3] = {"Content-Type: application/json", idem, NULL};
+        if (s->webhook) {
+            snprintf(idem, sizeof idem, "Idempotency-Key: %s", r->key);
+            req.url = r->target;
+            req.headers = headers;
+            req.body = r->m.webhook;
+            req.len = strlen(r->m.webhook);
+        } else {
+            snprintf(from, sizeof from, "<%s>", r->from);
+            snprintf(rcpt, sizeof rcpt, "<%s>", r->target);
+            req.url = a->smtp_url;
+            req.body = r->mail;
+            req.len = strlen(r->mail);
+            req.mail_from = from;
+            req.mail_rcpt = rcpt;
+            req.username = a->user;
+            req.password = a->pass;
+            req.use_ssl = a->tls == CONFIG_TLS_NONE ? CURLUSESSL_NONE
+                          : a->tls == CONFIG_TLS_TRY ? CURLUSESSL_TRY
+                                                      : CURLUSESSL_ALL;
+        }
+        if (!req.url) {
+            record(a, s, false, "no \"smtp\" in the configuration");
+        } else if (http_send(a->http, &req, on_sent, s, err, sizeof err) < 0) {
+            record(a, s, false, err);
+        } else {
+            s->next = a->sending;
+            if (s->next)
+                s->next->prev = s;
+            a->sending = s;
+        }
+    }
+    alertmsg_clear(&r->m);
+    free(r->mail);
+    free(r->json);
+    free(r->from);
+    free(r->channel);
+    free(r->target);
+    free(r->key);
+    free(r);
+    maybe_free(a);
+}
+
+/* Takes up due delivery id (its JSON text is taken). */
+static void send_one(struct alerts *a, long long id, char *json)
 {
     struct send *s = xcalloc(1, sizeof *s);
-    struct alertmsg m = {0};
-    char err[512] = "", *mail = NULL;
-    const char *channel = json_string_value(json_object_get(d, "channel"));
-    const char *target = json_string_value(json_object_get(d, "target"));
-    const char *key = json_string_value(json_object_get(d, "key"));
-
+    struct render *r = xcalloc(1, sizeof *r);
     s->a = a;
-    s->id = json_integer_value(json_object_get(d, "id"));
-    s->attempts = (int)json_integer_value(json_object_get(d, "attempts"));
-    s->count = (int)json_integer_value(json_object_get(d, "count"));
-    s->webhook = channel && strcmp(channel, "webhook") == 0;
-    snprintf(s->key, sizeof s->key, "%s", key ? key : "");
-    log_name(target, s->webhook, s->target, sizeof s->target);
-    busy_add(a, s->id);
-    if (!channel || !target || !key) {
-        record(a, s, false, "malformed delivery");
-        return;
-    }
-    if (alertmsg_render(d, &m, err, sizeof err) < 0) {
-        record(a, s, false, err);
-        return;
-    }
-    struct http_send req = {0};
-    char idem[300];
-    const char *headers[3] = {"Content-Type: application/json", idem, NULL};
-    char from[300], rcpt[300];
-    if (strcmp(channel, "webhook") == 0) {
-        snprintf(idem, sizeof idem, "Idempotency-Key: %s", key);
-        req.url = target;
-        req.headers = headers;
-        req.body = m.webhook;
-        req.len = strlen(m.webhook);
-    } else {
-        if (!a->smtp_url) {
-            alertmsg_clear(&m);
-            record(a, s, false, "no \"smtp\" in the configuration");
-            return;
-        }
-        mail = alertmsg_email(&m, key, a->smtp_from, target, time(NULL), err, sizeof err);
-        if (!mail) {
-            alertmsg_clear(&m);
-            record(a, s, false, err);
-            return;
-        }
-        snprintf(from, sizeof from, "<%s>", a->smtp_from);
-        snprintf(rcpt, sizeof rcpt, "<%s>", target);
-        req.url = a->smtp_url;
-        req.body = mail;
-        req.len = strlen(mail);
-        req.mail_from = from;
-        req.mail_rcpt = rcpt;
-        req.username = a->user;
-        req.password = a->pass;
-        req.use_ssl = a->tls == CONFIG_TLS_NONE ? CURLUSESSL_NONE
-                      : a->tls == CONFIG_TLS_TRY ? CURLUSESSL_TRY
-                                                  : CURLUSESSL_ALL;
-    }
-    if (http_send(a->http, &req, on_sent, s, err, sizeof err) < 0) {
-        record(a, s, false, err);
-    } else {
-        s->next = a->sending;
-        if (s->next)
-            s->next->prev = s;
-        a->sending = s;
-    }
-    free(mail);
-    alertmsg_clear(&m);
+    s->id = id;
+    snprintf(s->target, sizeof s->target, "?");
+    busy_add(a, id);
+    r->s = s;
+    r->json = json;
+    r->from = a->smtp_url && a->smtp_from ? xstrndup(a->smtp_from, strlen(a->smtp_from)) : NULL;
+    r->w.data = r;
+    a->renders++;
+    uv_queue_work(a->loop, &r->w, render_work, render_done);
 }
 
 /* ---- planning ------------------------------------------------------------ */
@@ -433,6 +485,7 @@ struct plan_job {
     char *busy;          /* array literal of the ids in flight */
     int limit;
     char **due;          /* JSON of each due delivery */
+    long long *ids;      /* and its id */
     size_t ndue;
     int planned;
 };
@@ -450,14 +503,17 @@ static int plan_task(PGconn *c, struct dbworker_job *dj, char *err, size_t errle
     char limit[16];
     snprintf(limit, sizeof limit, "%d", j->limit);
     const char *p[2] = {j->busy, limit};
-    r = PQexecParams(c, "SELECT x::text FROM minutes.due_deliveries($1::bigint[], $2::integer) x", 2, NULL, p, NULL,
-                     NULL, 0);
+    r = PQexecParams(c, "SELECT (x->>'id')::bigint, x::text FROM minutes.due_deliveries($1::bigint[], $2::integer) x",
+                     2, NULL, p, NULL, NULL, 0);
     if (PQresultStatus(r) != PGRES_TUPLES_OK)
         goto fail;
     j->ndue = (size_t)PQntuples(r);
     j->due = xcalloc(j->ndue + 1, sizeof *j->due);
-    for (size_t i = 0; i < j->ndue; i++)
-        j->due[i] = xstrndup(PQgetvalue(r, (int)i, 0), (size_t)PQgetlength(r, (int)i, 0));
+    j->ids = xcalloc(j->ndue + 1, sizeof *j->ids);
+    for (size_t i = 0; i < j->ndue; i++) {
+        j->ids[i] = atoll(PQgetvalue(r, (int)i, 0));
+        j->due[i] = xstrndup(PQgetvalue(r, (int)i, 1), (size_t)PQgetlength(r, (int)i, 1));
+    }
     PQclear(r);
     return 0;
 fail:;
@@ -476,17 +532,15 @@ static void plan_done(struct dbworker_job *dj)
     if (dj->error && !a->stopped)
         log_warning("%s; trying again in %d s", dj->error, a->ac.interval_s);
     for (size_t i = 0; i < j->ndue; i++) {
-        if (!a->stopped && a->http) {
-            json_t *d = json_loads(j->due[i], 0, NULL);
-            if (d)
-                send_one(a, d);
-            json_decref(d);
-        }
-        free(j->due[i]);
+        if (!a->stopped && a->http)
+            send_one(a, j->ids[i], j->due[i]);
+        else
+            free(j->due[i]);
     }
     if (j->planned > 0)
         log_debug("alerts: %d deliveries planned", j->planned);
     free(j->due);
+    free(j->ids);
     free(j->busy);
     free(dj->error);
     free(j);

@@ -1126,6 +1126,11 @@ static bool am__addr_spec(const char *s, size_t n)
     return true;
 }
 
+bool alertmsg_address(const char *addr)
+{
+    return addr && am__addr_spec(addr, strlen(addr));
+}
+
 static void am__trim(const char **s, size_t *n)
 {
     while (*n && (**s == ' ' || **s == '\t'))

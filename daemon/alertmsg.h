@@ -19,6 +19,7 @@
 #define MINUTESD_ALERTMSG_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -70,5 +71,10 @@ char *alertmsg_email(const struct alertmsg *m, const char *key, const char *from
 
 /* Frees what m holds and empties it; NULL and an empty m are no-ops. */
 void alertmsg_clear(struct alertmsg *m);
+
+/* Whether addr is a bare address the mailer accepts (local@host, ASCII, no
+ * quoting): the one check for the configuration's sender and for
+ * subscribers, so nothing is stored that could never be sent. */
+bool alertmsg_address(const char *addr);
 
 #endif

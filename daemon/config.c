@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include "alertmsg.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -610,17 +611,6 @@ static int load_http(struct ctx *c, json_t *o, struct config *cfg)
 
 static const char *const TLS_NAMES[] = {"required", "try", "none", NULL};
 
-static bool plausible_address(const char *a)
-{
-    const char *at = strchr(a, '@');
-    if (!at || at == a || !at[1] || strchr(at + 1, '@') || strlen(a) > 254)
-        return false;
-    for (const char *p = a; *p; p++)
-        if ((unsigned char)*p <= ' ' || strchr("<>()[],;:\\\"", *p))
-            return false;
-    return true;
-}
-
 static int load_smtp(struct ctx *c, json_t *o, struct config *cfg)
 {
     const char *key;
@@ -640,7 +630,7 @@ static int load_smtp(struct ctx *c, json_t *o, struct config *cfg)
                 rc = fail(c, "no user or password here: name a \"credentials\" file");
         } else if (strcmp(key, "from") == 0) {
             rc = get_string(c, v, false, &cfg->smtp.from);
-            if (rc == 0 && !plausible_address(cfg->smtp.from))
+            if (rc == 0 && !alertmsg_address(cfg->smtp.from))
                 rc = fail(c, "not an e-mail address");
         } else if (strcmp(key, "credentials") == 0) {
             rc = get_string(c, v, true, &cfg->smtp.credentials);

@@ -9,6 +9,7 @@
  * http(s) webhook URL, a full-text query PostgreSQL can read.  Filters are
  * stored in lower case; the planner compares case-insensitively.
  */
+#include "alertmsg.h"
 #include "commands.h"
 #include "db.h"
 #include "session.h"
@@ -53,17 +54,6 @@ static char *array_literal(char **v, size_t n)
     }
     buf_putc(&b, '}');
     return buf_steal(&b, NULL);
-}
-
-static bool plausible_email(const char *a)
-{
-    const char *at = strchr(a, '@');
-    if (!at || at == a || !at[1] || strchr(at + 1, '@') || strlen(a) > 254 || !strchr(at + 1, '.'))
-        return false;
-    for (const char *p = a; *p; p++)
-        if ((unsigned char)*p <= ' ' || (unsigned char)*p == 0x7f || strchr("<>()[],;:\\\"", *p))
-            return false;
-    return true;
 }
 
 /* The webhook URL as curl normalises it (scheme and host in lower case),
@@ -179,7 +169,7 @@ int subscribe_main(int argc, char **argv)
         subscribe_usage();
         return EXIT_USAGE;
     }
-    if (strcmp(channel, "email") == 0 && !plausible_email(target)) {
+    if (strcmp(channel, "email") == 0 && !alertmsg_address(target)) {
         fprintf(stderr, "minutesd: --email: \"%s\" is not an e-mail address\n", target);
         return EXIT_USAGE;
     }

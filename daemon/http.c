@@ -393,6 +393,33 @@ static size_t on_read(char *p, size_t size, size_t n, void *ud)
     return want;
 }
 
+/* What every transfer gets, GET or send: its record, the answer's body
+ * (capped), the error text, TLS verification, the timeouts, and the check
+ * of the address it connects to. */
+#define SET(opt, val)                                   \
+    do {                                                \
+        if (rc == CURLE_OK)                             \
+            rc = curl_easy_setopt(e, opt, val);         \
+    } while (0)
+
+static CURLcode common_options(struct http *h, struct xfer *x, CURL *e)
+{
+    CURLcode rc = CURLE_OK;
+    SET(CURLOPT_URL, x->url);
+    SET(CURLOPT_PRIVATE, x);
+    SET(CURLOPT_WRITEFUNCTION, on_body);
+    SET(CURLOPT_WRITEDATA, x);
+    SET(CURLOPT_ERRORBUFFER, x->errbuf);
+    SET(CURLOPT_NOSIGNAL, 1L);
+    SET(CURLOPT_SSL_VERIFYPEER, 1L);
+    SET(CURLOPT_SSL_VERIFYHOST, 2L);
+    SET(CURLOPT_CONNECTTIMEOUT_MS, (long)h->o.connect_timeout_ms);
+    SET(CURLOPT_TIMEOUT_MS, (long)h->o.timeout_ms);
+    SET(CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+    SET(CURLOPT_OPENSOCKETDATA, x);
+    return rc;
+}
+
 static int setup_send(struct http *h, struct xfer *x, char *err, size_t errlen);
 
 static int setup(struct http *h, struct xfer *x, char *err, size_t errlen)
@@ -417,33 +444,15 @@ static int setup(struct http *h, struct xfer *x, char *err, size_t errlen)
         x->headers = curl_slist_append(x->headers, buf_cstr(&b));
     }
     buf_free(&b);
-    CURLcode rc = CURLE_OK;
-#define SET(opt, val)                                   \
-    do {                                                \
-        if (rc == CURLE_OK)                             \
-            rc = curl_easy_setopt(e, opt, val);         \
-    } while (0)
-    SET(CURLOPT_URL, x->url);
-    SET(CURLOPT_PRIVATE, x);
-    SET(CURLOPT_WRITEFUNCTION, on_body);
-    SET(CURLOPT_WRITEDATA, x);
-    SET(CURLOPT_ERRORBUFFER, x->errbuf);
-    SET(CURLOPT_NOSIGNAL, 1L);
+    CURLcode rc = common_options(h, x, e);
     SET(CURLOPT_PROTOCOLS_STR, "http,https");
     SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     SET(CURLOPT_FOLLOWLOCATION, 1L);
     SET(CURLOPT_MAXREDIRS, (long)HTTP_MAX_REDIRECTS);
-    SET(CURLOPT_SSL_VERIFYPEER, 1L);
-    SET(CURLOPT_SSL_VERIFYHOST, 2L);
-    SET(CURLOPT_CONNECTTIMEOUT_MS, (long)h->o.connect_timeout_ms);
-    SET(CURLOPT_TIMEOUT_MS, (long)h->o.timeout_ms);
     SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->o.max_body_bytes);
     SET(CURLOPT_USERAGENT, h->user_agent);
     SET(CURLOPT_ACCEPT_ENCODING, "");   /* whatever curl can decode; the cap applies to the decoded body */
     SET(CURLOPT_HTTPHEADER, x->headers);
-    SET(CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
-    SET(CURLOPT_OPENSOCKETDATA, x);
-#undef SET
     if (rc != CURLE_OK) {
         snprintf(err, errlen, "%s: %s", x->url, curl_easy_strerror(rc));
         return -1;
@@ -468,25 +477,8 @@ static int setup_send(struct http *h, struct xfer *x, char *err, size_t errlen)
     x->out_len = r->len;
     for (size_t i = 0; r->headers && r->headers[i]; i++)
         x->headers = curl_slist_append(x->headers, r->headers[i]);
-    CURLcode rc = CURLE_OK;
-#define SET(opt, val)                                   \
-    do {                                                \
-        if (rc == CURLE_OK)                             \
-            rc = curl_easy_setopt(e, opt, val);         \
-    } while (0)
-    SET(CURLOPT_URL, x->url);
-    SET(CURLOPT_PRIVATE, x);
-    SET(CURLOPT_WRITEFUNCTION, on_body);
-    SET(CURLOPT_WRITEDATA, x);
-    SET(CURLOPT_ERRORBUFFER, x->errbuf);
-    SET(CURLOPT_NOSIGNAL, 1L);
+    CURLcode rc = common_options(h, x, e);
     SET(CURLOPT_FOLLOWLOCATION, 0L);
-    SET(CURLOPT_SSL_VERIFYPEER, 1L);
-    SET(CURLOPT_SSL_VERIFYHOST, 2L);
-    SET(CURLOPT_CONNECTTIMEOUT_MS, (long)h->o.connect_timeout_ms);
-    SET(CURLOPT_TIMEOUT_MS, (long)h->o.timeout_ms);
-    SET(CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
-    SET(CURLOPT_OPENSOCKETDATA, x);
     if (r->mail_rcpt) {
         x->rcpt = curl_slist_append(NULL, r->mail_rcpt);
         SET(CURLOPT_PROTOCOLS_STR, "smtp,smtps");

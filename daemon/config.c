@@ -578,35 +578,52 @@ static int load_sources(struct ctx *c, json_t *v, struct config *cfg)
     return 0;
 }
 
-static int load_http(struct ctx *c, json_t *o, struct config *cfg)
+/* An object whose options are all integers in a range (http, alerts). */
+struct int_opt {
+    const char *key;
+    long long lo, hi;
+    int *i;              /* one of these is the destination */
+    long long *ll;
+};
+
+static int load_int_object(struct ctx *c, json_t *o, const struct int_opt *opts, const char *example)
 {
     const char *key;
     json_t *v;
     if (!json_is_object(o))
-        return fail(c, "must be an object such as {\"timeout_s\": 60}");
+        return fail(c, "must be an object such as %s", example);
     json_object_foreach(o, key, v) {
         push_key(c, key);
-        int rc = 0;
-        if (strcmp(key, "connect_timeout_s") == 0)
-            rc = get_int(c, v, 1, 600, &cfg->http.connect_timeout_s);
-        else if (strcmp(key, "timeout_s") == 0)
-            rc = get_int(c, v, 1, 3600, &cfg->http.timeout_s);
-        else if (strcmp(key, "max_body_bytes") == 0) {
-            if (!json_is_integer(v) || json_integer_value(v) < 1024 || json_integer_value(v) > (1LL << 30))
-                rc = fail(c, "must be an integer from 1024 to %lld", 1LL << 30);
-            else
-                cfg->http.max_body_bytes = json_integer_value(v);
-        } else if (strcmp(key, "max_parallel") == 0)
-            rc = get_int(c, v, 1, 256, &cfg->http.max_parallel);
-        else if (strcmp(key, "recheck_s") == 0)
-            rc = get_int(c, v, 60, 31536000, &cfg->http.recheck_s);
-        else if (!is_comment(key))
-            rc = fail(c, "unknown option");
-        if (rc < 0)
-            return -1;
+        const struct int_opt *opt = opts;
+        while (opt->key && strcmp(opt->key, key) != 0)
+            opt++;
+        if (!opt->key) {
+            if (!is_comment(key))
+                return fail(c, "unknown option");
+        } else if (!json_is_integer(v) || json_integer_value(v) < opt->lo || json_integer_value(v) > opt->hi) {
+            return fail(c, "must be an integer from %lld to %lld", opt->lo, opt->hi);
+        } else if (opt->i) {
+            *opt->i = (int)json_integer_value(v);
+        } else {
+            *opt->ll = json_integer_value(v);
+        }
         pop(c);
     }
     return 0;
+}
+
+static int load_http(struct ctx *c, json_t *o, struct config *cfg)
+{
+    struct config_http *h = &cfg->http;
+    const struct int_opt opts[] = {
+        {"connect_timeout_s", 1, 600, &h->connect_timeout_s, NULL},
+        {"timeout_s", 1, 3600, &h->timeout_s, NULL},
+        {"max_body_bytes", 1024, 1LL << 30, NULL, &h->max_body_bytes},
+        {"max_parallel", 1, 256, &h->max_parallel, NULL},
+        {"recheck_s", 60, 31536000, &h->recheck_s, NULL},
+        {NULL, 0, 0, NULL, NULL},
+    };
+    return load_int_object(c, o, opts, "{\"timeout_s\": 60}");
 }
 
 static const char *const TLS_NAMES[] = {"required", "try", "none", NULL};
@@ -651,32 +668,19 @@ static int load_smtp(struct ctx *c, json_t *o, struct config *cfg)
 
 static int load_alerts(struct ctx *c, json_t *o, struct config *cfg)
 {
-    const char *key;
-    json_t *v;
-    if (!json_is_object(o))
-        return fail(c, "must be an object such as {\"interval_s\": 10}");
-    json_object_foreach(o, key, v) {
-        push_key(c, key);
-        int rc = 0;
-        if (strcmp(key, "interval_s") == 0)
-            rc = get_int(c, v, 1, 3600, &cfg->alerts.interval_s);
-        else if (strcmp(key, "retry_min_s") == 0)
-            rc = get_int(c, v, 1, 86400, &cfg->alerts.retry_min_s);
-        else if (strcmp(key, "retry_max_s") == 0)
-            rc = get_int(c, v, 1, 604800, &cfg->alerts.retry_max_s);
-        else if (strcmp(key, "max_attempts") == 0)
-            rc = get_int(c, v, 1, 100000, &cfg->alerts.max_attempts);
-        else if (strcmp(key, "timeout_s") == 0)
-            rc = get_int(c, v, 1, 600, &cfg->alerts.timeout_s);
-        else if (strcmp(key, "max_parallel") == 0)
-            rc = get_int(c, v, 1, 64, &cfg->alerts.max_parallel);
-        else if (!is_comment(key))
-            rc = fail(c, "unknown option");
-        if (rc < 0)
-            return -1;
-        pop(c);
-    }
-    if (cfg->alerts.retry_max_s < cfg->alerts.retry_min_s)
+    struct config_alerts *a = &cfg->alerts;
+    const struct int_opt opts[] = {
+        {"interval_s", 1, 3600, &a->interval_s, NULL},
+        {"retry_min_s", 1, 86400, &a->retry_min_s, NULL},
+        {"retry_max_s", 1, 604800, &a->retry_max_s, NULL},
+        {"max_attempts", 1, 100000, &a->max_attempts, NULL},
+        {"timeout_s", 1, 600, &a->timeout_s, NULL},
+        {"max_parallel", 1, 64, &a->max_parallel, NULL},
+        {NULL, 0, 0, NULL, NULL},
+    };
+    if (load_int_object(c, o, opts, "{\"interval_s\": 10}") < 0)
+        return -1;
+    if (a->retry_max_s < a->retry_min_s)
         return fail(c, "retry_max_s must not be less than retry_min_s");
     return 0;
 }

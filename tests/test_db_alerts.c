@@ -285,64 +285,16 @@ static long long drop_seed(pid_t pid, const char *seed, const char *name)
 
 /* ---- the servers ------------------------------------------------------- */
 
-/*
- * Runs "sh script cmd dir"; its stdout (the port, for start) into out.
- * Forked with nothing open but stdio: the server lives on after the
- * script, and must hold neither the test's database socket nor Criterion's
- * pipes, nor td_guard's (which would keep the guard from ever firing).
- */
-static int server_script(const char *script, const char *cmd, const char *dir, char *out, size_t outlen)
-{
-    int p[2], st;
-    cr_assert_eq(pipe(p), 0);
-    fflush(NULL);
-    pid_t pid = fork();
-    cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
-    if (pid == 0) {
-        dup2(p[1], 1);
-        td_close_from_3(-1);
-        execl("/bin/sh", "sh", script, cmd, dir, (char *)NULL);
-        _exit(127);
-    }
-    close(p[1]);
-    size_t n = 0;
-    ssize_t r;
-    while (n + 1 < outlen && ((r = read(p[0], out + n, outlen - 1 - n)) > 0 || (r < 0 && errno == EINTR)))
-        if (r > 0)
-            n += (size_t)r;
-    out[n] = '\0';
-    close(p[0]);
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
-    return st;
-}
-
-/* Starts script's server in a new directory dir (a mkdtemp template);
- * it is stopped and dir removed when the test process ends, however it
- * ends.  Returns the port. */
-static int server_start(const char *script, char *dir)
-{
-    char cmd[300], out[64];
-    cr_assert_not_null(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
-    snprintf(cmd, sizeof cmd, "sh '%s' stop '%s' >/dev/null 2>&1", script, dir);
-    td_guard(cmd);
-    int st = server_script(script, "start", dir, out, sizeof out);
-    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s start %s failed (wait status %d)", script, dir, st);
-    int port = atoi(out);
-    cr_assert(port > 0 && port < 65536, "%s printed no port: \"%s\"", script, out);
-    return port;
-}
-
 static void smtp_start(void)
 {
     snprintf(smtp_dir, sizeof smtp_dir, "/tmp/mdsmtp-XXXXXX");
-    smtp_port = server_start(SMTP_SERVER, smtp_dir);
+    smtp_port = td_server_start(SMTP_SERVER, smtp_dir);
 }
 
 static void hook_start(void)
 {
     snprintf(hook_dir, sizeof hook_dir, "/tmp/mdhook-XXXXXX");
-    hook_port = server_start(WEBHOOK_RECEIVER, hook_dir);
+    hook_port = td_server_start(WEBHOOK_RECEIVER, hook_dir);
 }
 
 /* The webhook receiver answers 503 while DIR/DOWN exists. */

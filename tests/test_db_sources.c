@@ -61,52 +61,13 @@ static void paths(void)
 
 /* ---- the server -------------------------------------------------------- */
 
-/*
- * Runs tests/nginx-server CMD on the test's server directory; its stdout
- * (the port, for start) into out.  Forked with nothing open but stdio:
- * nginx lives on after the script, and must hold neither the test's
- * database socket nor Criterion's pipes, nor td_guard's (which would keep
- * the guard from ever firing).
- */
-static int server_script(const char *cmd, char *out, size_t outlen)
-{
-    int p[2], st;
-    cr_assert_eq(pipe(p), 0);
-    fflush(NULL);
-    pid_t pid = fork();
-    cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
-    if (pid == 0) {
-        dup2(p[1], 1);
-        td_close_from_3(-1);
-        execl("/bin/sh", "sh", NGINX_SERVER, cmd, srv_dir, (char *)NULL);
-        _exit(127);
-    }
-    close(p[1]);
-    size_t n = 0;
-    ssize_t r;
-    while (n + 1 < outlen && ((r = read(p[0], out + n, outlen - 1 - n)) > 0 || (r < 0 && errno == EINTR)))
-        if (r > 0)
-            n += (size_t)r;
-    out[n] = '\0';
-    close(p[0]);
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
-    return st;
-}
-
 /* Starts the test's nginx; it is stopped and its directory removed when
  * the test process ends, however it ends. */
 static void server_start(void)
 {
-    char cmd[300], out[64];
     snprintf(srv_dir, sizeof srv_dir, "/tmp/mdngx-XXXXXX");
-    cr_assert_not_null(mkdtemp(srv_dir), "mkdtemp: %s", strerror(errno));
-    snprintf(cmd, sizeof cmd, "sh '%s' stop '%s' >/dev/null 2>&1", NGINX_SERVER, srv_dir);
-    td_guard(cmd);
-    int st = server_script("start", out, sizeof out);
-    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "nginx-server start %s failed (wait status %d)", srv_dir, st);
-    srv_port = atoi(out);
-    cr_assert(srv_port >= 20000 && srv_port <= 60000, "nginx-server printed no port: \"%s\"", out);
+    srv_port = td_server_start(NGINX_SERVER, srv_dir);
+    cr_assert(srv_port >= 20000 && srv_port <= 60000, "nginx-server printed port %d", srv_port);
     snprintf(www, sizeof www, "%s/www", srv_dir);
     snprintf(access_log, sizeof access_log, "%s/access.log", srv_dir);
 }

@@ -335,6 +335,56 @@ static inline void td_cleanup(void)
     td_nguards = 0;
 }
 
+/* ---- servers of the tests' own (tests/nginx-server and the like) ----- */
+
+/*
+ * Runs "sh script cmd dir"; its stdout (the port, for start) into out.
+ * Forked with nothing open but stdio: the server lives on after the
+ * script, and must hold neither the test's database socket nor Criterion's
+ * pipes, nor td_guard's (which would keep the guard from ever firing).
+ */
+static inline int td_server_script(const char *script, const char *cmd, const char *dir, char *out, size_t outlen)
+{
+    int p[2], st;
+    cr_assert_eq(pipe(p), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
+    if (pid == 0) {
+        dup2(p[1], 1);
+        td_close_from_3(-1);
+        execl("/bin/sh", "sh", script, cmd, dir, (char *)NULL);
+        _exit(127);
+    }
+    close(p[1]);
+    size_t n = 0;
+    ssize_t r;
+    while (n + 1 < outlen && ((r = read(p[0], out + n, outlen - 1 - n)) > 0 || (r < 0 && errno == EINTR)))
+        if (r > 0)
+            n += (size_t)r;
+    out[n] = '\0';
+    close(p[0]);
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    return st;
+}
+
+/* Starts script's server in a new directory dir (a mkdtemp template);
+ * it is stopped and dir removed when the test process ends, however it
+ * ends.  Returns the port. */
+static inline int td_server_start(const char *script, char *dir)
+{
+    char cmd[300], out[64];
+    cr_assert_not_null(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
+    snprintf(cmd, sizeof cmd, "sh '%s' stop '%s' >/dev/null 2>&1", script, dir);
+    td_guard(cmd);
+    int st = td_server_script(script, "start", dir, out, sizeof out);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s start %s failed (wait status %d)", script, dir, st);
+    int port = atoi(out);
+    cr_assert(port > 0 && port < 65536, "%s printed no port: \"%s\"", script, out);
+    return port;
+}
+
 /* Writes data to path (created or truncated). */
 static inline void td_write_file(const char *path, const void *data, size_t n)
 {

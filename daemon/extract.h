@@ -48,6 +48,15 @@ int extract_html(const unsigned char *b, size_t n, struct buf *out, char *err, s
 int extract_pdf(const unsigned char *b, size_t n, struct buf *out, char *err, size_t errlen);
 int extract_docx(const unsigned char *b, size_t n, struct buf *out, char *err, size_t errlen);
 
+/* For a page libxml2 has read (doc), the encoding to read its bytes b[0..n)
+ * in again, or NULL to keep libxml2's reading: WHATWG's rules (Latin-1
+ * labels read as Windows-1252, bytes Windows-1252 leaves unassigned read as
+ * Latin-1, undeclared non-UTF-8 as Windows-1252), as pipeline/decode.c
+ * decodes text.  Shared by the extractor and the link finder, so a page's
+ * æ, ø and å come out the same in both. */
+struct _xmlDoc;
+const char *extract_html_reencoding(const struct _xmlDoc *doc, const unsigned char *b, size_t n);
+
 /* Once per process, before any thread extracts (libxml2's global set-up). */
 void extract_init(void);
 

@@ -95,7 +95,7 @@ static bool html_known_encoding(const char *e)
 /* The encoding to read the page in again, or NULL to keep libxml2's
  * reading of it (declared as doc->encoding, or undeclared: UTF-8); see
  * the top of the file. */
-static const char *html_reencoding(const xmlDoc *doc, const unsigned char *b, size_t n)
+const char *extract_html_reencoding(const struct _xmlDoc *doc, const unsigned char *b, size_t n)
 {
     const char *e = (const char *)doc->encoding;
     bool holes = html_has_1252_holes(b, n);
@@ -356,7 +356,7 @@ int extract_html(const unsigned char *b, size_t n, struct buf *out, char *err, s
     }
     doc = html_parse(b, n, enc, &errs);
     bool utf16 = n >= 2 && ((b[0] == 0xFF && b[1] == 0xFE) || (b[0] == 0xFE && b[1] == 0xFF));
-    const char *again = doc && !enc && !utf16 ? html_reencoding(doc, b, n) : NULL;
+    const char *again = doc && !enc && !utf16 ? extract_html_reencoding(doc, b, n) : NULL;
     if (again) {
         xmlFreeDoc(doc);
         doc = html_parse(b, n, again, &errs);

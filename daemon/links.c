@@ -41,7 +41,8 @@
  */
 #include "links.h"
 
-#include "decode.h"
+#include "extract.h"
+
 #include "util.h"
 
 #include <curl/curl.h>
@@ -431,63 +432,6 @@ static xmlDocPtr links_parse(bool feed, const char *b, size_t n, const char *enc
     return doc;
 }
 
-/* Bytes Windows-1252 leaves unassigned: iconv stops at them, and libxml2
- * with it.  Such input is Latin-1 with C1 controls. */
-static bool links_has_1252_holes(const unsigned char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (s[i] == 0x81 || s[i] == 0x8D || s[i] == 0x8F || s[i] == 0x90 || s[i] == 0x9D)
-            return true;
-    return false;
-}
-
-static bool links_has_c1(const unsigned char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (s[i] >= 0x80 && s[i] <= 0x9F)
-            return true;
-    return false;
-}
-
-static bool links_label_in(const char *e, const char *const *labels)
-{
-    for (size_t i = 0; labels[i]; i++)
-        if (strcasecmp(e, labels[i]) == 0)
-            return true;
-    return false;
-}
-
-static const char *const links_latin1_labels[] = {"iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "l1",
-                                                  "us-ascii",   "ascii",     "cp819",      "ibm819", NULL};
-static const char *const links_1252_labels[] = {"windows-1252", "cp1252", "x-cp1252", NULL};
-
-static bool links_known_encoding(const char *e)
-{
-    xmlCharEncodingHandlerPtr h = xmlFindCharEncodingHandler(e);
-    if (!h)
-        return false;
-    xmlCharEncCloseFunc(h); /* iconv handlers are allocated per lookup */
-    return true;
-}
-
-/* The encoding to read b in again, or NULL to keep libxml2's reading of
- * it: extract_html.c's rules, which are WHATWG's and pipeline/decode.c's.
- * A link's æ, ø or å must come out as the document's name on the server. */
-static const char *links_reencoding(const xmlDoc *doc, const unsigned char *b, size_t n)
-{
-    const char *e = (const char *)doc->encoding;
-    bool holes = links_has_1252_holes(b, n);
-    if (e && links_label_in(e, links_latin1_labels))
-        return !holes && links_has_c1(b, n) ? "windows-1252" : NULL;
-    if (e && links_label_in(e, links_1252_labels))
-        return holes ? "ISO-8859-1" : NULL;
-    if (e && strcasecmp(e, "utf-8") != 0 && strcasecmp(e, "utf8") != 0 && links_known_encoding(e))
-        return NULL;
-    if (decode_utf8_valid(b, n))
-        return NULL;
-    return holes ? "ISO-8859-1" : "windows-1252";
-}
-
 static bool links_utf16(const unsigned char *b, size_t n)
 {
     return n >= 2 && ((b[0] == 0xFF && b[1] == 0xFE) || (b[0] == 0xFE && b[1] == 0xFF));
@@ -600,7 +544,7 @@ static int links_read(bool feed, const char *b, size_t n, xmlDocPtr *doc, char *
         u += 3;
     }
     *doc = links_parse(feed, b, n, enc, &errs);
-    const char *again = *doc && !enc && !links_utf16(u, n) ? links_reencoding(*doc, u, n) : NULL;
+    const char *again = *doc && !enc && !links_utf16(u, n) ? extract_html_reencoding(*doc, u, n) : NULL;
     if (again) {
         xmlFreeDoc(*doc);
         *doc = links_parse(feed, b, n, again, &errs);

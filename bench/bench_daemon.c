@@ -62,34 +62,12 @@ static void die(const char *what, const char *why)
     exit(1);
 }
 
-/* The seeds, each with the position right after its committee's name (the
- * body the parser finds), where a variant inserts " N". */
-struct seed {
-    struct bench_doc d;
-    size_t at;
-};
-
-static struct seed seeds[16];
+static struct bench_seed seeds[16];
 static size_t nseeds;
 
 static void prepare_seeds(void)
 {
-    struct bench_doc docs[16];
-    size_t n = bench_load_docs("tests/data/seeds", docs, 16, 0);
-    for (size_t i = 0; i < n; i++) {
-        enum stage_result res;
-        struct md_doc *doc = pipeline_run(docs[i].data, docs[i].len, docs[i].name, NULL, NULL, &res);
-        const char *body = doc->meeting.body;
-        const char *hit = body ? memmem(docs[i].data, docs[i].len, body, strlen(body)) : NULL;
-        if (res == STAGE_OK && hit) {
-            seeds[nseeds].d = docs[i];
-            seeds[nseeds].at = (size_t)(hit - (const char *)docs[i].data) + strlen(body);
-            nseeds++;
-        } else {
-            free(docs[i].data);
-        }
-        model_destroy(doc);
-    }
+    nseeds = bench_load_seeds("tests/data/seeds", seeds, 16);
     if (!nseeds)
         die("tests/data/seeds", "no usable seeds (run from the source tree)");
 }
@@ -98,17 +76,14 @@ static void prepare_seeds(void)
  * time of the rename. */
 static double write_variant(const char *dir, int k)
 {
-    const struct seed *s = &seeds[(size_t)k % nseeds];
-    char tmp[4096], path[4096], tag[32];
+    const struct bench_seed *s = &seeds[(size_t)k % nseeds];
+    char tmp[4096], path[4096];
     snprintf(tmp, sizeof tmp, "%s/.doc%06d.tmp", dir, k);
     snprintf(path, sizeof path, "%s/doc%06d.txt", dir, k);
-    int tl = snprintf(tag, sizeof tag, " %d", k);
     FILE *f = fopen(tmp, "wb");
     if (!f)
         die(tmp, strerror(errno));
-    fwrite(s->d.data, 1, s->at, f);
-    fwrite(tag, 1, (size_t)tl, f);
-    fwrite(s->d.data + s->at, 1, s->d.len - s->at, f);
+    bench_write_variant(f, s, k);
     fclose(f);
     double t = now();
     if (rename(tmp, path) < 0)
@@ -181,21 +156,6 @@ static size_t count_files(const char *dir)
         n += e->d_name[0] != '.';
     closedir(d);
     return n;
-}
-
-static long vm_hwm_kb(pid_t pid)
-{
-    char path[64], line[256];
-    long kb = -1;
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    while (fgets(line, sizeof line, f))
-        if (sscanf(line, "VmHWM: %ld kB", &kb) == 1)
-            break;
-    fclose(f);
-    return kb;
 }
 
 static void write_config(const char *path, const char *inbox, const char *conninfo)
@@ -281,7 +241,7 @@ int main(int argc, char **argv)
         printf("  p50 %.2f ms   p90 %.2f ms   p99 %.2f ms   max %.2f ms   (%.0f docs/s one at a time)\n",
                lat[got / 2], lat[got * 9 / 10], lat[got * 99 / 100], lat[got - 1], got / t_all);
     }
-    long rss_drops = vm_hwm_kb(pid);
+    long rss_drops = bench_vm_hwm_kb(pid);
     stop_daemon(pid);
     free(lat);
 
@@ -297,7 +257,7 @@ int main(int argc, char **argv)
         pid = start_daemon(bin, config, log);
         long hwm = 0;
         while (count_files(processed) < (size_t)backlog) {
-            long kb = vm_hwm_kb(pid);
+            long kb = bench_vm_hwm_kb(pid);
             hwm = kb > hwm ? kb : hwm;
             int status;
             if (waitpid(pid, &status, WNOHANG) == pid) {
@@ -309,7 +269,7 @@ int main(int argc, char **argv)
             usleep(20000);
         }
         double dt = now() - t0;
-        long kb = vm_hwm_kb(pid);
+        long kb = bench_vm_hwm_kb(pid);
         hwm = kb > hwm ? kb : hwm;
         stop_daemon(pid);
         printf("backlog: %d documents in the inbox at start: all committed and moved in %.1f s (%.0f docs/s)\n",

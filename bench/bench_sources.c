@@ -155,49 +155,23 @@ static void check_interrupted(void)
 
 /* ---- the documents ---------------------------------------------------- */
 
-/* The seeds, each with the position right after its committee's name,
- * where a variant inserts " N" (as bench_daemon does: a new meeting each). */
-struct seed {
-    struct bench_doc d;
-    size_t at;
-};
-
-static struct seed seeds[16];
+static struct bench_seed seeds[16];
 static size_t nseeds;
 
 static void prepare_seeds(void)
 {
-    struct bench_doc docs[16];
-    size_t n = bench_load_docs("tests/data/seeds", docs, 16, 0);
-    for (size_t i = 0; i < n; i++) {
-        enum stage_result res;
-        struct md_doc *doc = pipeline_run(docs[i].data, docs[i].len, docs[i].name, NULL, NULL, &res);
-        const char *body = doc->meeting.body;
-        const char *hit = body ? memmem(docs[i].data, docs[i].len, body, strlen(body)) : NULL;
-        if (res == STAGE_OK && hit) {
-            seeds[nseeds].d = docs[i];
-            seeds[nseeds].at = (size_t)(hit - (const char *)docs[i].data) + strlen(body);
-            nseeds++;
-        } else {
-            free(docs[i].data);
-        }
-        model_destroy(doc);
-    }
+    nseeds = bench_load_seeds("tests/data/seeds", seeds, 16);
     if (!nseeds)
         die("tests/data/seeds", "no usable seeds (run from the source tree)");
 }
 
 static void write_variant(const char *path, int k)
 {
-    const struct seed *s = &seeds[(size_t)k % nseeds];
-    char tag[32];
-    int tl = snprintf(tag, sizeof tag, " %d", k);
+    const struct bench_seed *s = &seeds[(size_t)k % nseeds];
     FILE *f = fopen(path, "wb");
     if (!f)
         die(path, strerror(errno));
-    fwrite(s->d.data, 1, s->at, f);
-    fwrite(tag, 1, (size_t)tl, f);
-    fwrite(s->d.data + s->at, 1, s->d.len - s->at, f);
+    bench_write_variant(f, s, k);
     if (fclose(f) != 0)
         die(path, strerror(errno));
 }
@@ -277,21 +251,6 @@ static double cpu_seconds(pid_t pid)
     return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
-static long vm_hwm_kb(pid_t pid)
-{
-    char path[64], line[256];
-    long kb = -1;
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    while (fgets(line, sizeof line, f))
-        if (sscanf(line, "VmHWM: %ld kB", &kb) == 1)
-            break;
-    fclose(f);
-    return kb;
-}
-
 /* ---- the server's access log ----------------------------------------- */
 
 struct window {
@@ -343,7 +302,7 @@ static void watch(double s, long *hwm)
         check_interrupted();
         if (!daemon_alive())
             die("daemon", "exited (see its log)");
-        long kb = vm_hwm_kb(g_daemon);
+        long kb = bench_vm_hwm_kb(g_daemon);
         *hwm = kb > *hwm ? kb : *hwm;
         usleep(100000);
     }
@@ -431,7 +390,7 @@ int main(int argc, char **argv)
     /* a request that ended at w1 is logged a moment later */
     watch(0.5, &hwm);
     struct window w = count_window(access, w0, w1);
-    long kb = vm_hwm_kb(pid);
+    long kb = bench_vm_hwm_kb(pid);
     hwm = kb > hwm ? kb : hwm;
 
     double measured = w.requests / (double)n;   /* poll cycles the server saw */

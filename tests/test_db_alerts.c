@@ -162,66 +162,12 @@ static char *doc_key(long long sub, long long doc)
 
 /* ---- documents --------------------------------------------------------- */
 
-static char *seed_path(const char *name)
-{
-    char *p = malloc(512);
-    snprintf(p, 512, "%s/seeds/%s", TEST_DATA_DIR, name);
-    return p;
-}
-
 static char *seed_text(const char *name, size_t *len)
 {
-    char *p = seed_path(name);
+    char *p = tdb_seed_path(name);
     char *t = (char *)test_read_file(p, len);
     free(p);
     return t;
-}
-
-/*
- * The agenda of a seed's meeting: the same document before the meeting,
- * made by dropping every "Beslutning" section (up to the next section
- * heading or item) and calling it a DAGSORDEN (as test_db_load does).
- */
-static char *agenda_of(const char *seed, size_t *len)
-{
-    size_t n;
-    char *src = seed_text(seed, &n);
-    char *out = malloc(n + 64);
-    size_t o = 0;
-    bool skip = false;
-    for (char *line = src; line && *line;) {
-        char *nl = strchr(line, '\n');
-        size_t ll = nl ? (size_t)(nl - line) + 1 : strlen(line);
-        size_t tl = ll;
-        while (tl && (line[tl - 1] == '\n' || line[tl - 1] == '\r' || line[tl - 1] == ' '))
-            tl--;
-        if (tl == 10 && memcmp(line, "Beslutning", 10) == 0) {
-            skip = true;
-        } else {
-            if (skip && ((tl == 11 && memcmp(line, "Fraværende", 11) == 0) ||
-                         (tl == 5 && memcmp(line, "Bilag", 5) == 0) || strncmp(line, "Punkt ", 6) == 0))
-                skip = false;
-            if (!skip) {
-                char *ref = strstr(line, "REFERAT");
-                if (ref && ref < line + ll) {
-                    memcpy(out + o, line, (size_t)(ref - line));
-                    o += (size_t)(ref - line);
-                    memcpy(out + o, "DAGSORDEN", 9);
-                    o += 9;
-                    size_t rest = ll - (size_t)(ref - line) - 7;
-                    memcpy(out + o, ref + 7, rest);
-                    o += rest;
-                } else {
-                    memcpy(out + o, line, ll);
-                    o += ll;
-                }
-            }
-        }
-        line = nl ? nl + 1 : NULL;
-    }
-    free(src);
-    *len = o;
-    return out;
 }
 
 /* Seed 0 with item 2 closed: "2 (Åben)" becomes "2 (Lukket)". */
@@ -476,16 +422,7 @@ static void config_alerts(void)
 
 static pid_t start_daemon(const char *log)
 {
-    pid_t pid = td_spawn(tdb_dir, cfg, log);
-    td_await(pid, 60000, td_count_in(log, "database connected") > 0 && td_count_in(log, "watching for") > 0,
-             "the daemon did not get ready\n%s", td_tail(pid));
-    return pid;
-}
-
-static void stop_daemon(pid_t pid)
-{
-    int st = td_stop(pid, 10000);
-    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit: wait status %d\n%s", st, td_tail(pid));
+    return td_start_ready(tdb_dir, cfg, log);
 }
 
 /* The schema, so that subscriptions can be made before the daemon runs. */
@@ -644,7 +581,7 @@ Test(alerts, agenda_then_minutes_alert_each_matching_subscription_once_with_ever
 
     /* The agenda: items, no decisions, so nothing to tell anyone. */
     size_t alen;
-    char *agenda = agenda_of(SEED0, &alen);
+    char *agenda = tdb_agenda_of(SEED0, &alen);
     long long adoc = drop(pid, "dagsorden.txt", agenda, alen);
     free(agenda);
     cr_assert_eq(decision_events(adoc), 0, "the agenda has decisions: a broken test");
@@ -756,7 +693,7 @@ Test(alerts, agenda_then_minutes_alert_each_matching_subscription_once_with_ever
     }
     cr_expect_eq(deliveries(c, "true"), 0, "%s", deliveries_of(c));
     cr_expect_eq(sql_int("SELECT count(*) FROM minutes.deliveries WHERE document_id = %lld", adoc), 0);
-    stop_daemon(pid);
+    td_stop_ok(pid);
 }
 
 /* ---- filters ----------------------------------------------------------- */
@@ -824,7 +761,7 @@ Test(alerts, filters_of_one_kind_are_ored_of_different_kinds_anded_and_unsubscri
                      evs[i]);
     }
     cr_expect_eq(deliveries(u, "true"), 0, "%s", deliveries_of(u));
-    stop_daemon(pid);
+    td_stop_ok(pid);
 }
 
 /* ---- b: a receiver that is down for a while ---------------------------- */
@@ -880,7 +817,7 @@ Test(alerts, a_receiver_down_for_a_while_gets_the_message_once_when_it_is_back)
     cr_expect_eq(json_array_size(json_object_get(json_object_get(h, "body"), "events")), 5);
     json_decref(h);
     cr_expect_eq(log_lines(logp, prefix, ": sent"), 1, "%s", td_tail(pid));
-    stop_daemon(pid);
+    td_stop_ok(pid);
     free(key);
 }
 
@@ -902,7 +839,7 @@ Test(alerts, a_restart_after_delivery_sends_nothing_again)
              td_tail(pid));
     td_await(pid, 20000, deliveries(e, "status = 'sent'") == 1 && deliveries(w, "status = 'sent'") == 1,
              "not marked sent\n%s\n%s", deliveries_of(e), deliveries_of(w));
-    stop_daemon(pid);
+    td_stop_ok(pid);
 
     char log2[400];
     snprintf(log2, sizeof log2, "%s/daemon2.log", tdb_dir);
@@ -915,7 +852,7 @@ Test(alerts, a_restart_after_delivery_sends_nothing_again)
     cr_expect_eq(deliveries(w, "true"), 1, "%s", deliveries_of(w));
     cr_expect_eq(sql_int("SELECT count(*) FROM minutes.deliveries WHERE status <> 'sent'"), 0);
     cr_expect_eq(log_lines(log2, "delivery ", ": sent"), 0, "%s", td_tail(pid));
-    stop_daemon(pid);
+    td_stop_ok(pid);
 }
 
 Test(alerts, kill_9_with_a_delivery_pending_then_a_restart_delivers_each_key_once)
@@ -956,7 +893,7 @@ Test(alerts, kill_9_with_a_delivery_pending_then_a_restart_delivers_each_key_onc
     cr_expect_eq(mails(NULL), 1, "the e-mail acknowledged before the kill was sent again\n%s", received_tail());
     cr_expect_eq(deliveries(e, "true"), 1, "%s", deliveries_of(e));
     cr_expect_eq(deliveries(w, "true"), 1, "%s", deliveries_of(w));
-    stop_daemon(pid);
+    td_stop_ok(pid);
     free(key);
 }
 
@@ -1022,7 +959,7 @@ Test(alerts, a_daily_digest_collects_two_documents_in_one_pending_delivery)
     cr_expect_eq(events_at("/hooks/digest"), n0 + n4, "the digest lists %lld events, not %lld",
                  events_at("/hooks/digest"), n0 + n4);
     cr_expect_eq(deliveries(dg, "status = 'sent'"), 1, "%s", deliveries_of(dg));
-    stop_daemon(pid);
+    td_stop_ok(pid);
 }
 
 /* ---- closed items ------------------------------------------------------ */
@@ -1071,7 +1008,7 @@ Test(alerts, a_closed_item_is_alerted_without_its_title_or_text)
     cr_expect_eq(sql_int("SELECT count(*) FROM minutes.deliveries d JOIN minutes.subscriptions s "
                          "ON s.id = d.subscription_id WHERE s.query IS NOT NULL AND d.document_id = %lld", id),
                  0);
-    stop_daemon(pid);
+    td_stop_ok(pid);
     free(doc);
 }
 
@@ -1101,7 +1038,7 @@ Test(alerts, a_hanging_receiver_holds_up_no_other_recipient)
     json_decref(hung);
     cr_expect_eq(hooks("/slow/x", NULL), 0);
     cr_assert(td_alive(pid), "%s", td_tail(pid));
-    stop_daemon(pid);   /* within its 10 s, a transfer hanging or not */
+    td_stop_ok(pid);   /* within its 10 s, a transfer hanging or not */
 }
 
 /* A server that wants a login gets it from the netrc file the
@@ -1128,6 +1065,6 @@ Test(alerts, the_smtp_login_comes_from_the_credentials_file)
     json_decref(m);
     cr_expect_eq(td_count_in(cfg, "pw-Xq7s3cret"), 0, "the password is in the configuration");
     cr_expect_eq(td_count_in(logp, "pw-Xq7s3cret"), 0, "the password is in the log");
-    stop_daemon(pid);
+    td_stop_ok(pid);
     smtp_credentials[0] = '\0';
 }

@@ -19,62 +19,6 @@
 
 TestSuite(db, .init = tdb_setup, .fini = tdb_teardown, .timeout = 120);
 
-static char *seed_path(const char *name)
-{
-    char *p = malloc(512);
-    snprintf(p, 512, "%s/seeds/%s", TEST_DATA_DIR, name);
-    return p;
-}
-
-/*
- * The agenda of a seed's meeting: the same document before the meeting,
- * made by dropping every "Beslutning" section (up to the next section
- * heading or item) and calling it a DAGSORDEN.
- */
-static char *agenda_of(const char *seed, size_t *len)
-{
-    size_t n;
-    char *path = seed_path(seed);
-    char *src = (char *)test_read_file(path, &n);
-    char *out = malloc(n + 64);
-    size_t o = 0;
-    bool skip = false;
-    free(path);
-    for (char *line = src; line && *line;) {
-        char *nl = strchr(line, '\n');
-        size_t ll = nl ? (size_t)(nl - line) + 1 : strlen(line);
-        size_t tl = ll;
-        while (tl && (line[tl - 1] == '\n' || line[tl - 1] == '\r' || line[tl - 1] == ' '))
-            tl--;
-        if (tl == 10 && memcmp(line, "Beslutning", 10) == 0) {
-            skip = true;
-        } else {
-            if (skip && ((tl == 11 && memcmp(line, "Fraværende", 11) == 0) || (tl == 5 && memcmp(line, "Bilag", 5) == 0) ||
-                         strncmp(line, "Punkt ", 6) == 0))
-                skip = false;
-            if (!skip) {
-                char *ref = strstr(line, "REFERAT");
-                if (ref && ref < line + ll) {
-                    memcpy(out + o, line, (size_t)(ref - line));
-                    o += (size_t)(ref - line);
-                    memcpy(out + o, "DAGSORDEN", 9);
-                    o += 9;
-                    size_t rest = ll - (size_t)(ref - line) - 7;
-                    memcpy(out + o, ref + 7, rest);
-                    o += rest;
-                } else {
-                    memcpy(out + o, line, ll);
-                    o += ll;
-                }
-            }
-        }
-        line = nl ? nl + 1 : NULL;
-    }
-    free(src);
-    *len = o;
-    return out;
-}
-
 static struct md_doc *parse_file(const char *path)
 {
     size_t n;
@@ -103,7 +47,7 @@ Test(db, seeds_load_and_rows_match_their_models)
     static const char *seeds[] = {"000_d2f626ad0e25e238.txt", "001_7b1df9de962b88b2.txt", "002_54d817ac84b58f52.txt",
                                   "003_bdb304747eb2561f.txt", "004_7178018e32c86f38.txt"};
     for (size_t s = 0; s < 5; s++) {
-        char *path = seed_path(seeds[s]);
+        char *path = tdb_seed_path(seeds[s]);
         struct md_doc *m = parse_file(path);
         char sql[256];
         snprintf(sql, sizeof sql, "SELECT id FROM minutes.documents WHERE sha256 = '%s'", m->sha256);
@@ -199,9 +143,9 @@ static size_t count_type(json_t *evs, const char *type)
 Test(db, minutes_after_agenda_make_decisions_appear_live)
 {
     size_t n;
-    char *agenda = agenda_of(SEED0, &n);
+    char *agenda = tdb_agenda_of(SEED0, &n);
     char *apath = tdb_write("agenda.txt", agenda, n);
-    char *mpath = seed_path(SEED0);
+    char *mpath = tdb_seed_path(SEED0);
     char args[1200], *err;
 
     /* the schema must exist before LISTEN matters; migrate, then listen */
@@ -251,9 +195,9 @@ Test(db, minutes_after_agenda_make_decisions_appear_live)
 Test(db, an_agenda_arriving_after_its_minutes_does_not_take_over)
 {
     size_t n;
-    char *agenda = agenda_of(SEED0, &n);
+    char *agenda = tdb_agenda_of(SEED0, &n);
     char *apath = tdb_write("agenda.txt", agenda, n);
-    char *mpath = seed_path(SEED0);
+    char *mpath = tdb_seed_path(SEED0);
     char args[1200];
     snprintf(args, sizeof args, "'%s'", mpath);
     cr_assert_eq(tdb_run("ingest", args, NULL, NULL), 0);
@@ -272,7 +216,7 @@ Test(db, an_agenda_arriving_after_its_minutes_does_not_take_over)
 Test(db, a_closed_item_never_puts_its_title_in_an_event)
 {
     size_t n;
-    char *path = seed_path(SEED0);
+    char *path = tdb_seed_path(SEED0);
     char *src = (char *)test_read_file(path, &n);
     char *at = strstr(src, "2 (Åben)");
     cr_assert_not_null(at);
@@ -383,7 +327,7 @@ static void write_variants(int n)
                                   "003_bdb304747eb2561f.txt", "004_7178018e32c86f38.txt"};
     for (int s = 0; s < 5; s++) {
         size_t len;
-        char *path = seed_path(seeds[s]);
+        char *path = tdb_seed_path(seeds[s]);
         char *src = (char *)test_read_file(path, &len);
         for (int v = 0; v < n; v++) {
             char name[64], tail[64];
@@ -507,7 +451,7 @@ Test(db, reparse_heals_a_document_an_older_parser_failed)
     snprintf(args, sizeof args, "'%s'", p);
     cr_assert_eq(tdb_run("ingest", args, NULL, NULL), 1);
     size_t n;
-    char *sp = seed_path(SEED0);
+    char *sp = tdb_seed_path(SEED0);
     char *text = (char *)test_read_file(sp, &n);
     const char *params[1] = {text};
     PGresult *r = PQexecParams(tdb, "UPDATE minutes.documents SET raw_text = $1, parser_version = 'minutesd/0.0.1'",
@@ -579,7 +523,7 @@ Test(db, the_reader_sees_views_only_and_the_loader_cannot_delete)
 Test(db, a_file_name_that_is_not_utf8_does_not_stop_the_load)
 {
     size_t n;
-    char *sp = seed_path(SEED0);
+    char *sp = tdb_seed_path(SEED0);
     char *text = (char *)test_read_file(sp, &n);
     char *p = tdb_write("m\xf8" "de.txt", text, n);   /* "møde" in Latin-1 */
     char args[600], *out, *err;

@@ -250,16 +250,7 @@ static void source(struct buf *b, const char *path, int interval_s, const char *
 
 static pid_t start_daemon(const char *log)
 {
-    pid_t pid = td_spawn(tdb_dir, cfg, log);
-    td_await(pid, 60000, td_count_in(log, "database connected") > 0 && td_count_in(log, "watching for") > 0,
-             "the daemon did not get ready\n%s", td_tail(pid));
-    return pid;
-}
-
-static void stop_daemon(pid_t pid)
-{
-    int st = td_stop(pid, 10000);
-    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit: wait status %d\n%s", st, td_tail(pid));
+    return td_start_ready(tdb_dir, cfg, log);
 }
 
 /* Is there a line in the log that says "<URL of path>: <what>" with
@@ -525,7 +516,7 @@ static void conditional_flow(const char *path, bool by_etag, int metrics_port)
         free(m);
     }
 
-    stop_daemon(pid);
+    td_stop_ok(pid);
     /* a request cut short by the stop is logged when the server notices */
     td_sleep_ms(300);
     size_t before = (size_t)hits(path, 0);
@@ -567,7 +558,7 @@ static void conditional_flow(const char *path, bool by_etag, int metrics_port)
              "the new version's validators are not sent\n%s\n%s", td_tail(pid), access_tail());
     td_wait_until(ok, 15000, stored(path, etag2, lm2, true));
     cr_expect(ok || stored(path, etag2, lm2, false), "minutes.sources lacks the new validators (see above)");
-    stop_daemon(pid);
+    td_stop_ok(pid);
     free(etag);
     free(lm);
     free(etag2);
@@ -642,7 +633,7 @@ Test(sources, an_index_page_loads_the_links_that_match_follow_and_nothing_else)
     static const char *const docs[] = {"/idx/minutes/a.txt", "/idx/minutes/b.txt", "/idx/minutes/c.txt"};
     static const char *const not_followed[] = {"/idx/agenda/d.txt", "/"};
     expect_followed(pid, "/idx/index.html", docs, 3, not_followed, 2);
-    stop_daemon(pid);
+    td_stop_ok(pid);
 }
 
 Test(sources, rss_and_atom_feeds_load_the_links_that_match_follow)
@@ -717,7 +708,7 @@ Test(sources, rss_and_atom_feeds_load_the_links_that_match_follow)
                  url_int("SELECT count(*) FROM minutes.sources WHERE parent = $1", "/atom/feed.atom") == 2,
              "the feeds' links have no rows with their parent in minutes.sources");
     cr_expect_eq(docs_from("/feed/feed.rss") + docs_from("/atom/feed.atom"), 0);
-    stop_daemon(pid);
+    td_stop_ok(pid);
     free(m4);
     free(m5);
     free(agenda);
@@ -759,7 +750,7 @@ Test(sources, a_redirect_to_file_or_ftp_is_refused_and_the_daemon_carries_on)
              "minutes.sources does not say why the redirects failed");
     cr_expect(!said(logp, "/redirect-ok", "failed:", NULL), "%s", td_tail(pid));
     cr_assert(td_alive(pid), "%s", td_tail(pid));
-    stop_daemon(pid);
+    td_stop_ok(pid);
 }
 
 Test(sources, a_chain_of_5_redirects_loads_and_6_is_too_many)
@@ -782,7 +773,7 @@ Test(sources, a_chain_of_5_redirects_loads_and_6_is_too_many)
     cr_expect_eq(hits("/chain.txt", 0), 1, "%s", access_tail());
     cr_expect_eq(docs_from("/chain/6"), 0);
     cr_expect_eq(tdb_int("SELECT count(*) FROM minutes.documents"), 1);
-    stop_daemon(pid);
+    td_stop_ok(pid);
 }
 
 /* ---- 5: a body over max_body_bytes ------------------------------------- */
@@ -842,7 +833,7 @@ Test(sources, a_body_over_max_body_bytes_is_cut_off_with_a_clear_error)
     td_await(pid, 15000, source_row(big[0], "last_error LIKE '%max_body_bytes%' AND failure_streak >= 1"),
              "minutes.sources does not say why %s failed", big[0]);
     cr_assert(td_alive(pid), "%s", td_tail(pid));
-    stop_daemon(pid);
+    td_stop_ok(pid);
 }
 
 /* ---- 6: a slow server -------------------------------------------------- */
@@ -902,7 +893,7 @@ Test(sources, a_slow_server_times_out_while_another_source_keeps_loading)
     td_await(pid, 15000, source_row("/slow/big.txt", "last_error LIKE '%timed out%' AND failure_streak >= 1"),
              "minutes.sources does not say the slow source timed out");
     /* a transfer in flight does not hold up SIGTERM */
-    stop_daemon(pid);
+    td_stop_ok(pid);
 }
 
 /* ---- 7: failing and recovering ----------------------------------------- */
@@ -996,7 +987,7 @@ Test(sources, a_500_raises_source_failing_and_the_recovery_source_recovered)
     notified(&types, path, 500);
     cr_expect_str_eq(buf_cstr(&types), "source_failing,source_recovered", "NOTIFYs with \"source\"");
     buf_free(&types);
-    stop_daemon(pid);
+    td_stop_ok(pid);
 }
 
 /* ---- 8: Retry-After ---------------------------------------------------- */
@@ -1023,7 +1014,7 @@ Test(sources, a_429_with_retry_after_is_not_polled_again_before_it_says)
     cr_expect_eq(hits("/busy/x.txt", 0), 1, "polled again despite Retry-After: 120\n%s", access_tail());
     td_await(pid, 15000, source_row("/busy/x.txt", "last_status = 429 AND failure_streak >= 1"),
              "minutes.sources does not show the 429");
-    stop_daemon(pid);
+    td_stop_ok(pid);
 }
 
 /* TLS verification is on: the same document over https with a self-signed
@@ -1060,7 +1051,7 @@ Test(sources, a_self_signed_certificate_is_refused)
     cr_expect(strstr(line, "certificate") || strstr(line, "SSL"), "not a certificate error: %s", line);
     cr_expect_eq(tdb_int("SELECT count(*) FROM minutes.documents WHERE source_uri LIKE 'https:%'"), 0);
     cr_assert(td_alive(pid), "%s", td_tail(pid));
-    stop_daemon(pid);
+    td_stop_ok(pid);
 }
 
 /* A web page whose bytes change on every visit (a script's timestamp, a
@@ -1116,5 +1107,5 @@ Test(sources, a_page_whose_bytes_change_but_not_its_text_loads_once)
     www_page("page.html", 0, "v3", "<p>Tilføjet: referatet er godkendt.</p>\n", T_2024_03);   /* new text */
     td_await(pid, 15000, docs_from("/page.html") == 2, "the page's new text did not load\n%s", td_tail(pid));
     cr_assert(td_alive(pid), "%s", td_tail(pid));
-    stop_daemon(pid);
+    td_stop_ok(pid);
 }

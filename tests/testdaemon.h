@@ -335,6 +335,23 @@ static inline void td_cleanup(void)
     td_nguards = 0;
 }
 
+/* Starts `minutesd run` in cwd with config and waits until it has its
+ * database and watches its inbox. */
+static inline pid_t td_start_ready(const char *cwd, const char *config, const char *log)
+{
+    pid_t pid = td_spawn(cwd, config, log);
+    td_await(pid, 60000, td_count_in(log, "database connected") > 0 && td_count_in(log, "watching for") > 0,
+             "the daemon did not get ready\n%s", td_tail(pid));
+    return pid;
+}
+
+/* SIGTERM, and it must exit 0 within 10 s. */
+static inline void td_stop_ok(pid_t pid)
+{
+    int st = td_stop(pid, 10000);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit: wait status %d\n%s", st, td_tail(pid));
+}
+
 /* ---- servers of the tests' own (tests/nginx-server and the like) ----- */
 
 /*

@@ -9,6 +9,7 @@
 
 #include <criterion/criterion.h>
 #include <libpq-fe.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,6 +130,65 @@ static inline char *tdb_write(const char *name, const void *data, size_t n)
     cr_assert_eq(fwrite(data, 1, n, f), n);
     cr_assert_eq(fclose(f), 0);
     return path;
+}
+
+/* ---- documents ---------------------------------------------------------- */
+
+/* tests/data/seeds/NAME (new; free()). */
+static inline char *tdb_seed_path(const char *name)
+{
+    char *p = malloc(512);
+    snprintf(p, 512, "%s/seeds/%s", TEST_DATA_DIR, name);
+    return p;
+}
+
+/*
+ * The agenda of a seed's meeting: the same document before the meeting,
+ * made by dropping every "Beslutning" section (up to the next section
+ * heading or item) and calling it a DAGSORDEN.
+ */
+static inline char *tdb_agenda_of(const char *seed, size_t *len)
+{
+    size_t n;
+    char *path = tdb_seed_path(seed);
+    char *src = (char *)test_read_file(path, &n);
+    char *out = malloc(n + 64);
+    size_t o = 0;
+    bool skip = false;
+    free(path);
+    for (char *line = src; line && *line;) {
+        char *nl = strchr(line, '\n');
+        size_t ll = nl ? (size_t)(nl - line) + 1 : strlen(line);
+        size_t tl = ll;
+        while (tl && (line[tl - 1] == '\n' || line[tl - 1] == '\r' || line[tl - 1] == ' '))
+            tl--;
+        if (tl == 10 && memcmp(line, "Beslutning", 10) == 0) {
+            skip = true;
+        } else {
+            if (skip && ((tl == 11 && memcmp(line, "Fraværende", 11) == 0) || (tl == 5 && memcmp(line, "Bilag", 5) == 0) ||
+                         strncmp(line, "Punkt ", 6) == 0))
+                skip = false;
+            if (!skip) {
+                char *ref = strstr(line, "REFERAT");
+                if (ref && ref < line + ll) {
+                    memcpy(out + o, line, (size_t)(ref - line));
+                    o += (size_t)(ref - line);
+                    memcpy(out + o, "DAGSORDEN", 9);
+                    o += 9;
+                    size_t rest = ll - (size_t)(ref - line) - 7;
+                    memcpy(out + o, ref + 7, rest);
+                    o += rest;
+                } else {
+                    memcpy(out + o, line, ll);
+                    o += ll;
+                }
+            }
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    free(src);
+    *len = o;
+    return out;
 }
 
 #endif

@@ -215,8 +215,18 @@ static void *run(void *arg)
         if (j) {
             struct loader_doc *d = j->doc;
             j->doc = NULL;
-            rc = loader_add_prepared(l, d, err, sizeof err);
-            unflushed++;
+            pthread_mutex_lock(&w->mu);
+            bool alone = !w->in.head && unflushed == 0;
+            pthread_mutex_unlock(&w->mu);
+            if (alone) {
+                /* one file, nothing behind it: the one-statement path */
+                rc = loader_load_alone(l, d, err, sizeof err);
+                if (rc < 0)
+                    unflushed = 1;   /* still held by the loader: replayed when the database is back */
+            } else {
+                rc = loader_add_prepared(l, d, err, sizeof err);
+                unflushed++;
+            }
         }
         /* commit when nothing else is waiting: latency at low load,
          * batches (the loader commits every `batch`) under a backlog */

@@ -29,6 +29,10 @@ enum { R_DOC, R_PARSER, R_MODEL, R_KEY, R_ERROR, R_COUNT };
 
 static const char LOAD_SQL[] =
     "SELECT minutes.load_document($1, $2, $3, $4::bigint, $5, $6::timestamptz, $7, $8, $9::jsonb, $10, $11)";
+/* The same outside a transaction block: one statement that loads, writes
+ * the events and commits (sql/008), for a document that arrives alone. */
+static const char LOAD_ALONE_SQL[] =
+    "SELECT minutes.load_document_alone($1, $2, $3, $4::bigint, $5, $6::timestamptz, $7, $8, $9::jsonb, $10, $11)";
 static const char RELOAD_SQL[] = "SELECT minutes.reload_document($1::bigint, $2, $3::jsonb, $4, $5)";
 
 struct entry {
@@ -223,7 +227,10 @@ static void backoff(struct loader *l, int attempt)
 
 static int send_entry(struct loader *l, struct entry *e)
 {
-    int ok = PQsendQueryParams(l->c, e->reparse ? RELOAD_SQL : LOAD_SQL, e->np, NULL,
+    /* Nothing open means loader_load_alone sent it: the statement is then
+     * its own transaction.  A replay always opens one first. */
+    const char *sql = e->reparse ? RELOAD_SQL : l->open ? LOAD_SQL : LOAD_ALONE_SQL;
+    int ok = PQsendQueryParams(l->c, sql, e->np, NULL,
                                (const char *const *)e->p, NULL, NULL, 0);
     if (ok)
         l->inflight = true;
@@ -457,7 +464,8 @@ int loader_flush(struct loader *l, char *err, size_t errlen)
         return 0;
     if (l->inflight) {
         rc = collect(l, &l->entries[l->n - 1], why, sizeof why);
-        if (rc == 0)
+        /* alone, the statement committed itself */
+        if (rc == 0 && l->open)
             rc = finish(l, why, sizeof why);
     } else if (l->open) {
         rc = finish(l, why, sizeof why);
@@ -568,6 +576,25 @@ int loader_add_prepared(struct loader *l, struct loader_doc *d, char *err, size_
     *e = d->e;   /* the entry takes over what d owned */
     free(d);
     return submit(l, err, errlen);
+}
+
+int loader_load_alone(struct loader *l, struct loader_doc *d, char *err, size_t errlen)
+{
+    char why[768] = "";
+
+    if (l->n > 0 || l->open || d->e.reparse) {
+        if (loader_add_prepared(l, d, err, errlen) < 0)
+            return -1;
+        return loader_flush(l, err, errlen);
+    }
+    struct entry *e = push(l);
+    *e = d->e;
+    free(d);
+    if (send_entry(l, e) < 0) {
+        /* the flush replays it in a transaction of its own */
+        db_error(l->c, NULL, why, sizeof why);
+    }
+    return loader_flush(l, err, errlen);
 }
 
 int loader_add(struct loader *l, const struct md_doc *doc, enum stage_result res, const char *tag, char *err,

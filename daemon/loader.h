@@ -63,6 +63,13 @@ void loader_doc_destroy(struct loader_doc *d);   /* NULL is a no-op */
 /* Queues d (steals it); otherwise as loader_add. */
 int loader_add_prepared(struct loader *l, struct loader_doc *d, char *err, size_t errlen);
 
+/* Loads d (steals it) and commits at once.  With nothing queued before it,
+ * one statement loads it, writes its events and commits (no BEGIN, no
+ * separate emit_events or COMMIT): the shortest path from a dropped file to
+ * its NOTIFY.  Otherwise as loader_add_prepared followed by loader_flush.
+ * Same return and outcome reporting as loader_flush. */
+int loader_load_alone(struct loader *l, struct loader_doc *d, char *err, size_t errlen);
+
 /* While *stop is non-zero, retries give up at once and their backoff
  * sleeps end early, so a process asked to stop is not held for the whole
  * retry schedule.  stop is borrowed; NULL turns it off. */

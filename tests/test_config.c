@@ -245,6 +245,36 @@ Test(config, smtp_refusals)
     expect_error("{\"smtp\": {\"url\": \"smtp://mail.example.dk\"}}", "1:10: smtp: \"from\" is needed");
     expect_error("{\"smtp\": {\"password\": \"x\"}}", "1:23: smtp.password: unknown option");
     expect_error("{\"alerts\": {\"retry_min_s\": 100, \"retry_max_s\": 10}}", "1:12: alerts: retry_max_s");
+    /* a login that STARTTLS stripping (try) or no TLS (none) would send in
+     * clear across a network */
+    expect_error("{\"smtp\": {\"url\": \"smtp://mail.example.dk:587\", \"from\": \"a@b.dk\", "
+                 "\"credentials\": \"/etc/minutesd/smtp.netrc\", \"tls\": \"try\"}}",
+                 "1:10: smtp: a login goes only over TLS");
+    expect_error("{\"smtp\": {\"tls\": \"none\", \"credentials\": \"/etc/minutesd/smtp.netrc\", "
+                 "\"url\": \"smtp://127.0.0.1.example.dk\", \"from\": \"a@b.dk\"}}",
+                 "1:10: smtp: a login goes only over TLS");
+}
+
+/* Where a login without TLS stays on this machine, or TLS carries it, the
+ * configuration is accepted. */
+Test(config, smtp_login_over_tls_or_loopback)
+{
+    const char *ok[] = {
+        "{\"smtp\": {\"url\": \"smtp://127.0.0.1:2525\", \"from\": \"a@b.dk\", \"credentials\": \"/x\", \"tls\": \"none\"}}",
+        "{\"smtp\": {\"url\": \"smtp://[::1]:25\", \"from\": \"a@b.dk\", \"credentials\": \"/x\", \"tls\": \"try\"}}",
+        "{\"smtp\": {\"url\": \"smtp://LocalHost\", \"from\": \"a@b.dk\", \"credentials\": \"/x\", \"tls\": \"none\"}}",
+        "{\"smtp\": {\"url\": \"smtp://mail.example.dk\", \"from\": \"a@b.dk\", \"credentials\": \"/x\"}}",
+        "{\"smtp\": {\"url\": \"smtps://mail.example.dk\", \"from\": \"a@b.dk\", \"credentials\": \"/x\", \"tls\": \"none\"}}",
+        "{\"smtp\": {\"url\": \"smtp://mail.example.dk\", \"from\": \"a@b.dk\", \"tls\": \"none\"}}",
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        char err[1024];
+        write_config(ok[i]);
+        struct config *c = config_load(path, err, sizeof err);
+        unlink(path);
+        cr_expect_not_null(c, "%s: %s", ok[i], err);
+        config_destroy(c);
+    }
 }
 
 Test(inbox, which_names_are_taken)

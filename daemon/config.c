@@ -627,26 +627,23 @@ static int load_http(struct ctx *c, json_t *o, struct config *cfg)
     return load_int_object(c, o, opts, "{\"timeout_s\": 60}");
 }
 
-/* HOST[:PORT] of smtp://HOST...: this machine, where a login without TLS
- * never crosses a network.  Names other than "localhost" are not resolved
- * here: a name could point anywhere. */
-static bool smtp_host_is_loopback(const char *hostport)
+/* Whether url's host is this machine, where a login without TLS never
+ * crosses a network.  The host comes from curl's URL parser, as for
+ * sources; names other than "localhost" are not resolved here (a name
+ * could point anywhere). */
+static bool smtp_host_is_loopback(const char *url)
 {
     static const char *const LOOPBACK[] = {"localhost", "127.0.0.1", "[::1]", NULL};
-    size_t n = strcspn(hostport, "/?#");
-    if (hostport[0] != '[') {
-        const char *colon = memchr(hostport, ':', n);
-        if (colon)
-            n = (size_t)(colon - hostport);
-    } else {
-        const char *close = memchr(hostport, ']', n);
-        if (close)
-            n = (size_t)(close - hostport) + 1;
-    }
-    for (int i = 0; LOOPBACK[i]; i++)
-        if (strlen(LOOPBACK[i]) == n && strncasecmp(hostport, LOOPBACK[i], n) == 0)
-            return true;
-    return false;
+    CURLU *u = curl_url();
+    char *host = NULL;
+    bool local = false;
+    if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
+        for (int i = 0; LOOPBACK[i] && !local; i++)
+            local = strcasecmp(host, LOOPBACK[i]) == 0;
+    curl_free(host);
+    curl_url_cleanup(u);
+    return local;
 }
 
 static const char *const TLS_NAMES[] = {"required", "try", "none", NULL};
@@ -687,7 +684,7 @@ static int load_smtp(struct ctx *c, json_t *o, struct config *cfg)
     if (cfg->smtp.url && !cfg->smtp.from)
         return fail(c, "\"from\" is needed with \"url\"");
     if (cfg->smtp.url && cfg->smtp.credentials && strncmp(cfg->smtp.url, "smtp://", 7) == 0 &&
-        cfg->smtp.tls != CONFIG_TLS_REQUIRED && !smtp_host_is_loopback(cfg->smtp.url + 7))
+        cfg->smtp.tls != CONFIG_TLS_REQUIRED && !smtp_host_is_loopback(cfg->smtp.url))
         return fail(c, "a login goes only over TLS: use smtps:// or \"tls\": \"required\" "
                        "(\"try\" and \"none\" with \"credentials\" are for a relay on this host)");
     return 0;

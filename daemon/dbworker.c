@@ -168,6 +168,7 @@ static void *run(void *arg)
         struct dbworker_job *j = q_pop(&w->in);
         if (j && !j->task)
             q_push(&w->sent, j);
+        bool nothing_behind = !w->in.head;
         pthread_mutex_unlock(&w->mu);
         if (atomic_load(&w->stop)) {
             if (j && j->task) {
@@ -215,10 +216,7 @@ static void *run(void *arg)
         if (j) {
             struct loader_doc *d = j->doc;
             j->doc = NULL;
-            pthread_mutex_lock(&w->mu);
-            bool alone = !w->in.head && unflushed == 0;
-            pthread_mutex_unlock(&w->mu);
-            if (alone) {
+            if (nothing_behind && unflushed == 0) {
                 /* one file, nothing behind it: the one-statement path */
                 rc = loader_load_alone(l, d, err, sizeof err);
                 if (rc < 0)

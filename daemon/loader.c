@@ -570,30 +570,30 @@ void loader_doc_destroy(struct loader_doc *d)
     free(d);
 }
 
-int loader_add_prepared(struct loader *l, struct loader_doc *d, char *err, size_t errlen)
+/* The entry takes over what d owned. */
+static struct entry *adopt(struct loader *l, struct loader_doc *d)
 {
     struct entry *e = push(l);
-    *e = d->e;   /* the entry takes over what d owned */
+    *e = d->e;
     free(d);
+    return e;
+}
+
+int loader_add_prepared(struct loader *l, struct loader_doc *d, char *err, size_t errlen)
+{
+    adopt(l, d);
     return submit(l, err, errlen);
 }
 
 int loader_load_alone(struct loader *l, struct loader_doc *d, char *err, size_t errlen)
 {
-    char why[768] = "";
+    bool alone = l->n == 0 && !l->open && !d->e.reparse;
+    struct entry *e = adopt(l, d);
 
-    if (l->n > 0 || l->open || d->e.reparse) {
-        if (loader_add_prepared(l, d, err, errlen) < 0)
-            return -1;
-        return loader_flush(l, err, errlen);
-    }
-    struct entry *e = push(l);
-    *e = d->e;
-    free(d);
-    if (send_entry(l, e) < 0) {
-        /* the flush replays it in a transaction of its own */
-        db_error(l->c, NULL, why, sizeof why);
-    }
+    if (alone)
+        (void)send_entry(l, e);   /* not sent: the flush replays it in a transaction */
+    else if (submit(l, err, errlen) < 0)
+        return -1;
     return loader_flush(l, err, errlen);
 }
 

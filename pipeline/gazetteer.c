@@ -123,6 +123,10 @@ static bool lower_first[256];
  * set: a capitalised word whose start begins no name is skipped without
  * folding and hashing it ("Det", "Der", "Indstillingen" …). */
 static unsigned char tri_ok[65536 / 8];
+/* The same for the entries written in lower case: a lower-case word is
+ * looked up only when its start begins one of those ("nordjyske"), not
+ * because a place shares its first letters ("skal", "Skanderborg"). */
+static unsigned char tri_ok_lower[65536 / 8];
 
 static unsigned tri_key(unsigned char a, unsigned char b, unsigned char c)
 {
@@ -586,30 +590,29 @@ static void tables(void)
  * by a table lookup per byte, which is nearly all of a document.
  */
 enum { BC_SKIP = 0, BC_LOWER = 1, BC_UPPER = 2, BC_DIGIT = 3, BC_HIGH = 4 };
+static unsigned char byte_cls[256];
 
-static unsigned char byte_class(unsigned char c)
-{
-    if (c >= 'a' && c <= 'z')
-        return BC_LOWER;
-    if (c >= 'A' && c <= 'Z')
-        return BC_UPPER;
-    if (c >= '0' && c <= '9')
-        return BC_DIGIT;
-    return c >= 0x80 ? BC_HIGH : BC_SKIP;
-}
-
-/* Skips the rest of a word that starts in lower case (letters and digits,
- * ASCII or not) and returns the position after it. */
 /* Bytes that continue a word: ASCII letters and digits, and the bytes of
  * multi-byte letters - but not the lead bytes of U+0080..U+00BF (0xC2:
  * symbols) and U+2000..U+2FFF (0xE2: dashes, quotes), which end a word. */
 static bool word_byte[256];
+/* A lower-case ASCII letter that no entry starts with: the word it starts
+ * is skipped without a look (the table form of !lower_first[c]). */
+static bool plain_lower[256];
 
-static void init_word_bytes(void)
+/* Called after the tables are loaded: lower_first is filled by then. */
+static void init_byte_tables(void)
 {
-    for (int c = 0; c < 256; c++)
+    for (int c = 0; c < 256; c++) {
         word_byte[c] = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
                        (c >= 0x80 && c != 0xC2 && c != 0xE2 && c < 0xF5);
+        byte_cls[c] = (c >= 'a' && c <= 'z')   ? BC_LOWER
+                      : (c >= 'A' && c <= 'Z') ? BC_UPPER
+                      : (c >= '0' && c <= '9') ? BC_DIGIT
+                      : c >= 0x80              ? BC_HIGH
+                                               : BC_SKIP;
+        plain_lower[c] = byte_cls[c] == BC_LOWER && !lower_first[c];
+    }
 }
 
 /* Skips the rest of a word and returns the position after it. */
@@ -630,18 +633,23 @@ void gazetteer_scan(const char *text, size_t len, double weight, struct gaz_evid
         return;
     tables();
     while (p < len) {
-        unsigned char c = t[p];
-        unsigned char k = byte_class(c);
-        if (k == BC_SKIP) {
-            p++;
+        /* The fast path, which takes nearly every byte: blanks and
+         * punctuation, then a word that starts in lower case.  Places,
+         * regions and hospitals are proper nouns, so such a word cannot
+         * begin one (but for the few regional adjectives, which take the
+         * slow path below). */
+        if (byte_cls[t[p]] == BC_SKIP) {
+            do
+                p++;
+            while (p < len && byte_cls[t[p]] == BC_SKIP);
             prev_alnum = false;
-            continue;
+            if (p == len)
+                break;
         }
-        if (k == BC_LOWER && (prev_alnum || !lower_first[c])) {
-            /* Places, regions and hospitals are proper nouns: a word that
-             * starts in lower case cannot begin one (but for the few
-             * regional adjectives). */
-            p = skip_word(t, len, p);
+        unsigned char c = t[p];
+        unsigned char k = byte_cls[c];
+        if (k == BC_LOWER && (prev_alnum || plain_lower[c])) {
+            p = skip_word(t, len, p + 1);
             prev_alnum = true;
             continue;
         }
@@ -687,7 +695,8 @@ void gazetteer_scan(const char *text, size_t len, double weight, struct gaz_evid
         }
         if (t[p] < 0xC4) {
             unsigned k3 = tri_at(t, len, p);
-            if (!(tri_ok[k3 >> 3] & (1u << (k3 & 7)))) {
+            const unsigned char *ok = k == BC_LOWER ? tri_ok_lower : tri_ok;
+            if (!(ok[k3 >> 3] & (1u << (k3 & 7)))) {
                 p = skip_word(t, len, p);
                 prev_alnum = true;
                 continue;
@@ -1095,6 +1104,8 @@ static int add_entry(const char *name, enum gaz_kind kind, enum gaz_region regio
         const unsigned char *w = (const unsigned char *)e.tok[0];
         unsigned k = tri_key(w[0], w[1], w[1] ? w[2] : 0);
         tri_ok[k >> 3] |= (unsigned char)(1u << (k & 7));
+        if (name[0] >= 'a' && name[0] <= 'z')
+            tri_ok_lower[k >> 3] |= (unsigned char)(1u << (k & 7));
     }
     e.kind = kind;
     e.region = region;
@@ -1388,9 +1399,9 @@ static void build_hash(void)
 
 static void gaz_init(void)
 {
-    init_word_bytes();
     if (load_regions() < 0 || load_hospitals() < 0 || load_municipalities() < 0 ||
         load_municipality_aliases() < 0 || load_postcodes() < 0 || load_clusters() < 0)
         abort();
     build_hash();
+    init_byte_tables();
 }

@@ -79,13 +79,14 @@ static char *join_sections(struct eng *e, const struct md_item *it, const char *
     return e->tmp.len ? model_strndup(e->doc, e->tmp.data, e->tmp.len) : NULL;
 }
 
-/* Titles already taken for an item, by a hash of their folded text: the
- * duplicate test costs O(1) however many attachments there are. */
-#define SEEN_SLOTS 1024 /* > 2 x MAX_ITEM_ATTACHMENTS */
-
+/* Titles (and amounts) already taken for an item, by a hash of their folded
+ * text: the duplicate test costs O(1) however many there are.  The table
+ * starts empty and doubles at half load, so the common item, with a handful
+ * of entries, pays for a few slots rather than for the worst case. */
 struct seen {
-    uint64_t key[SEEN_SLOTS]; /* 0 = empty */
-    int idx[SEEN_SLOTS];
+    uint64_t *key; /* 0 = empty */
+    int *idx;
+    size_t cap, n; /* cap: 0 or a power of two */
 };
 
 static uint64_t seen_key(const char *s, size_t n)
@@ -100,23 +101,52 @@ static uint64_t seen_key(const char *s, size_t n)
     return h | 1;
 }
 
-static long seen_find(const struct seen *t, const char *s, size_t n)
+static long seen_find_key(const struct seen *t, uint64_t k)
 {
-    uint64_t k = seen_key(s, n);
-    for (size_t i = k & (SEEN_SLOTS - 1); t->key[i]; i = (i + 1) & (SEEN_SLOTS - 1))
+    if (!t->cap)
+        return -1;
+    for (size_t i = k & (t->cap - 1); t->key[i]; i = (i + 1) & (t->cap - 1))
         if (t->key[i] == k)
             return t->idx[i];
     return -1;
 }
 
+static long seen_find(const struct seen *t, const char *s, size_t n)
+{
+    return seen_find_key(t, seen_key(s, n));
+}
+
+static void seen_put(struct seen *t, uint64_t k, int idx)
+{
+    size_t i = k & (t->cap - 1);
+    while (t->key[i])
+        i = (i + 1) & (t->cap - 1);
+    t->key[i] = k;
+    t->idx[i] = idx;
+    t->n++;
+}
+
 static void seen_add(struct seen *t, const char *s, size_t n, size_t idx)
 {
-    uint64_t k = seen_key(s, n);
-    size_t i = k & (SEEN_SLOTS - 1);
-    while (t->key[i])
-        i = (i + 1) & (SEEN_SLOTS - 1);
-    t->key[i] = k;
-    t->idx[i] = (int)idx;
+    if (2 * (t->n + 1) > t->cap) {
+        struct seen old = *t;
+        t->cap = old.cap ? 2 * old.cap : 16;
+        t->n = 0;
+        t->key = xcalloc(t->cap, sizeof *t->key);
+        t->idx = xmalloc(t->cap * sizeof *t->idx);
+        for (size_t i = 0; i < old.cap; i++)
+            if (old.key[i])
+                seen_put(t, old.key[i], old.idx[i]);
+        free(old.key);
+        free(old.idx);
+    }
+    seen_put(t, seen_key(s, n), (int)idx);
+}
+
+static void seen_free(struct seen *t)
+{
+    free(t->key);
+    free(t->idx);
 }
 
 /* Attachment lines: "1. Bilag 1. Titel (DokID: 11065832 - EMN-…)". */
@@ -441,27 +471,21 @@ void item_parse(struct eng *e, size_t k)
     it->decision_text = join_sections(e, it, "decision");
     if (it->decision_text)
         it->outcome = outcome_classify(it->decision_text, strlen(it->decision_text));
-    struct seen *seen = NULL;
+    struct seen seen = {0};
     for (size_t i = 0; i < it->nsections; i++)
-        if (strcmp(it->sections[i].key, "attachments") == 0) {
-            if (!seen)
-                seen = xcalloc(1, sizeof *seen);
-            add_attachments(e, it, it->sections[i].text, seen);
-        }
-    free(seen);
+        if (strcmp(it->sections[i].key, "attachments") == 0)
+            add_attachments(e, it, it->sections[i].text, &seen);
+    seen_free(&seen);
 
-    /* on the heap: the duplicate set is 12 KiB */
-    struct amount_ctx *ac = xcalloc(1, sizeof *ac);
-    ac->e = e;
-    ac->it = it;
+    struct amount_ctx ac = {.e = e, .it = it};
     if (it->title) {
-        ac->base = it->title;
-        amounts_scan(it->title, strlen(it->title), on_amount, ac);
+        ac.base = it->title;
+        amounts_scan(it->title, strlen(it->title), on_amount, &ac);
     }
     for (size_t i = 0; i < it->nsections; i++) {
-        ac->base = it->sections[i].text;
-        amounts_scan(ac->base, strlen(ac->base), on_amount, ac);
+        ac.base = it->sections[i].text;
+        amounts_scan(ac.base, strlen(ac.base), on_amount, &ac);
     }
-    free(ac);
+    seen_free(&ac.seen);
 }
 

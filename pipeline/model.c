@@ -148,9 +148,18 @@ struct jw {
     int err;
 };
 
-static void jw_raw(struct jw *w, const char *s, size_t n)
+/* Most writes are a few bytes into a buffer with room: those skip
+ * buf_append's checks (an unlimited buffer with cap > len + n). */
+static inline void jw_raw(struct jw *w, const char *s, size_t n)
 {
-    if (!w->err && buf_append(w->out, s, n) < 0)
+    struct buf *b = w->out;
+    if (!b->max && b->cap - b->len > n) {
+        memcpy(b->data + b->len, s, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+        return;
+    }
+    if (!w->err && buf_append(b, s, n) < 0)
         w->err = -1;
 }
 
@@ -217,11 +226,13 @@ static void jw_sep(struct jw *w)
     jw_indent(w);
 }
 
+/* Keys are the model's own field names, plain ASCII: no escaping. */
 static void jw_key(struct jw *w, const char *k)
 {
     jw_sep(w);
-    jw_str(w, k);
-    jw_raw(w, w->pretty ? ": " : ":", w->pretty ? 2 : 1);
+    jw_raw(w, "\"", 1);
+    jw_raw(w, k, strlen(k));
+    jw_raw(w, w->pretty ? "\": " : "\":", w->pretty ? 3 : 2);
 }
 
 static void jw_open(struct jw *w, char c)

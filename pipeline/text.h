@@ -20,8 +20,22 @@ void text_fold(char *dst, const char *s, size_t n);
  * General punctuation (U+2000..U+206F: dashes, quotes) is not. */
 bool text_is_word_at(const char *s, size_t n, size_t i);
 
-/* Case-insensitive: does s[0..n) start with lit (a lower-case literal)? */
-bool text_prefix_ci(const char *s, size_t n, const char *lit);
+/* Case-insensitive: does s[0..n) start with lit (a lower-case literal)?
+ * Inline because nearly every call is decided by the first byte, and the
+ * parsers make hundreds of thousands of them per megabyte. */
+bool text_prefix_ci_rest(const char *s, size_t n, const char *lit);
+static inline bool text_prefix_ci(const char *s, size_t n, const char *lit)
+{
+    unsigned char l0 = (unsigned char)lit[0];
+    if (l0 == '\0')
+        return true;
+    if (n == 0)
+        return false;
+    unsigned char c0 = (unsigned char)s[0];
+    if (l0 < 0x80 && c0 != l0 && !(l0 >= 'a' && l0 <= 'z' && c0 == l0 - 32))
+        return false;
+    return text_prefix_ci_rest(s, n, lit);
+}
 /* Case-insensitive equality with a lower-case literal, ignoring a trailing
  * ':' or '.' and surrounding blanks in s. */
 bool text_eq_ci(const char *s, size_t n, const char *lit);

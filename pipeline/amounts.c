@@ -128,8 +128,7 @@ void amounts_scan(const char *s, size_t n, void (*cb)(void *ctx, const struct am
 {
     size_t i = 0;
     while (i < n) {
-        while (i < n && (unsigned char)(s[i] - '0') > 9)
-            i++; /* the next digit: nearly all text is skipped here */
+        i = text_next_digit(s, n, i); /* nearly all text is skipped here */
         if (i >= n)
             break;
         if (i > 0 && (text_is_word_at(s, n, i - 1) || s[i - 1] == '.' || s[i - 1] == ',' || s[i - 1] == '/')) {

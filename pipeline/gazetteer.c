@@ -119,38 +119,71 @@ static pthread_once_t gaz_once = PTHREAD_ONCE_INIT;
 /* First bytes of the few entries written in lower case ("nordjyske"): a
  * lower-case word is looked up only when it starts with one of them. */
 static bool lower_first[256];
-/* Folded first three bytes of every entry's first word, hashed into a bit
- * set: a capitalised word whose start begins no name is skipped without
- * folding and hashing it ("Det", "Der", "Indstillingen" …). */
-static unsigned char tri_ok[65536 / 8];
+/* The first four folded bytes of every entry's first word (and of its
+ * genitive, for words shorter than that), hashed into a bit set: a word
+ * whose start begins no name is skipped without folding and hashing the
+ * whole word ("Det", "Skal" - not "Skanderborg", "Bilag" - not "Billund").
+ * Four bytes, not three: capitalised Danish words share three with some
+ * place name far too often. */
+static unsigned char quad_ok[65536 / 8];
 /* The same for the entries written in lower case: a lower-case word is
- * looked up only when its start begins one of those ("nordjyske"), not
- * because a place shares its first letters ("skal", "Skanderborg"). */
-static unsigned char tri_ok_lower[65536 / 8];
+ * looked up only when its start begins one of those ("nordjyske"). */
+static unsigned char quad_ok_lower[65536 / 8];
 
-static unsigned tri_key(unsigned char a, unsigned char b, unsigned char c)
+#define QUAD_ANY UINT32_MAX /* the word's start cannot be folded here: look it up */
+
+static unsigned quad_hash(uint32_t q)
 {
-    uint32_t x = (uint32_t)a << 16 | (uint32_t)b << 8 | c;
-    return (x * 2654435761u) >> 16;
+    return (q * 2654435761u) >> 16;
 }
 
-/* The folded first three bytes of a word at t[p] (0 past its end). */
-static unsigned tri_at(const unsigned char *t, size_t len, size_t p)
+static bool quad_has(const unsigned char *set, uint32_t q)
 {
-    unsigned char a = t[p], b = p + 1 < len ? t[p + 1] : 0, c = p + 2 < len ? t[p + 2] : 0;
-    if (a >= 'A' && a <= 'Z')
-        a = (unsigned char)(a + 32);
-    if (a == 0xC3 ? (b >= 0x80 && b <= 0x9E && b != 0x97) : (b >= 'A' && b <= 'Z'))
-        b = (unsigned char)(b + 32);
-    if (b == 0xC3 ? false : (c >= 'A' && c <= 'Z'))
-        c = (unsigned char)(c + 32);
-    else if (b == 0xC3 && c >= 0x80 && c <= 0x9E && c != 0x97)
-        c = (unsigned char)(c + 32);
-    if (!(b >= 0x80 || (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9')))
-        b = c = 0; /* one-letter word */
-    else if (!(c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
-        c = 0;     /* two-letter word */
-    return tri_key(a, b, c);
+    unsigned k = quad_hash(q);
+    return set[k >> 3] & (1u << (k & 7));
+}
+
+static void quad_add(unsigned char *set, const unsigned char *w, size_t n)
+{
+    uint32_t q = 0;
+    for (size_t i = 0; i < 4 && i < n; i++)
+        q |= (uint32_t)w[i] << (8 * i);
+    unsigned k = quad_hash(q);
+    set[k >> 3] |= (unsigned char)(1u << (k & 7));
+}
+
+/*
+ * The first four bytes of the word at t[p] as fold_word would write them
+ * (ASCII letters and Latin-1 letters, casefolded; the word ends at the first
+ * other character), zero-padded; QUAD_ANY when a character outside Latin-1
+ * comes first, which fold_word folds by a table this does not repeat.
+ */
+static uint32_t quad_at(const unsigned char *t, size_t len, size_t p)
+{
+    unsigned char q[4] = {0};
+    size_t o = 0;
+    while (o < 4 && p < len) {
+        unsigned char c = t[p];
+        if (c < 0x80) {
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
+                break;
+            q[o++] = (unsigned char)(c | 0x20);
+            p++;
+        } else if (c == 0xC3 && p + 1 < len && t[p + 1] >= 0x80 && t[p + 1] <= 0xBF) {
+            unsigned char d = t[p + 1];
+            if (d == 0x97 || d == 0xB7)
+                break; /* × ÷ */
+            q[o++] = 0xC3;
+            if (o < 4)
+                q[o++] = (unsigned char)(d <= 0x9E ? d + 0x20 : d);
+            p += 2;
+        } else if (c == 0xC2 || c < 0xC2) {
+            break; /* symbols and stray continuation bytes end a word */
+        } else {
+            return QUAD_ANY;
+        }
+    }
+    return (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 | (uint32_t)q[3] << 24;
 }
 
 /* ---- UTF-8 and letters ------------------------------------------------ */
@@ -693,10 +726,9 @@ void gazetteer_scan(const char *text, size_t len, double weight, struct gaz_evid
             p = skip_word(t, len, p);
             continue;
         }
-        if (t[p] < 0xC4) {
-            unsigned k3 = tri_at(t, len, p);
-            const unsigned char *ok = k == BC_LOWER ? tri_ok_lower : tri_ok;
-            if (!(ok[k3 >> 3] & (1u << (k3 & 7)))) {
+        uint32_t q = quad_at(t, len, p);
+        if (q != QUAD_ANY) {
+            if (!quad_has(k == BC_LOWER ? quad_ok_lower : quad_ok, q)) {
                 p = skip_word(t, len, p);
                 prev_alnum = true;
                 continue;
@@ -1102,10 +1134,17 @@ static int add_entry(const char *name, enum gaz_kind kind, enum gaz_region regio
         goto out;
     {
         const unsigned char *w = (const unsigned char *)e.tok[0];
-        unsigned k = tri_key(w[0], w[1], w[1] ? w[2] : 0);
-        tri_ok[k >> 3] |= (unsigned char)(1u << (k & 7));
-        if (name[0] >= 'a' && name[0] <= 'z')
-            tri_ok_lower[k >> 3] |= (unsigned char)(1u << (k & 7));
+        size_t wn = strlen(e.tok[0]);
+        unsigned char gen[4] = {0};
+        memcpy(gen, w, wn < 4 ? wn : 4);
+        if (wn < 4)
+            gen[wn] = 's'; /* "Rys", "Vigs": the genitive of a short name */
+        quad_add(quad_ok, w, wn);
+        quad_add(quad_ok, gen, 4);
+        if (name[0] >= 'a' && name[0] <= 'z') {
+            quad_add(quad_ok_lower, w, wn);
+            quad_add(quad_ok_lower, gen, 4);
+        }
     }
     e.kind = kind;
     e.region = region;

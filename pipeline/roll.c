@@ -98,11 +98,12 @@ static size_t collect_block(struct eng *e, size_t head, struct people_block *pb)
 }
 
 /* The roll: participants by folded name, for exact lookups in O(1), and
- * how often each was listed absent. */
-#define ROLL_SLOTS 4096 /* > 2 x MAX_PARTICIPANTS, a power of two */
-
+ * how often each was listed absent.  The hash table grows with the roll
+ * (most meetings have a few dozen people, the cap is MAX_PARTICIPANTS), so
+ * a document pays for its own participants, not for the worst case. */
 struct roll {
-    int slot[ROLL_SLOTS];                 /* participant index + 1, 0 = empty */
+    int *slot;                            /* participant index + 1, 0 = empty */
+    size_t nslot;                         /* a power of two, > 2 x participants */
     char *folded[MAX_PARTICIPANTS];       /* compacted, folded names */
     unsigned absent_items[MAX_PARTICIPANTS];
     bool meeting_absent[MAX_PARTICIPANTS];
@@ -117,12 +118,32 @@ static char *fold_name(struct arena *a, const char *name)
     return f;
 }
 
-static size_t roll_hash(const char *f)
+static size_t roll_hash(const struct roll *r, const char *f)
 {
     uint32_t h = 2166136261u;
     for (; *f; f++)
         h = (h ^ (unsigned char)*f) * 16777619u;
-    return h & (ROLL_SLOTS - 1);
+    return h & (r->nslot - 1);
+}
+
+static void roll_insert(struct roll *r, size_t idx)
+{
+    size_t k = roll_hash(r, r->folded[idx]);
+    while (r->slot[k])
+        k = (k + 1) & (r->nslot - 1);
+    r->slot[k] = (int)idx + 1;
+}
+
+/* Makes room for participant count n + 1 at under half load. */
+static void roll_reserve(struct roll *r, size_t n)
+{
+    if (2 * (n + 1) < r->nslot)
+        return;
+    free(r->slot);
+    r->nslot = r->nslot ? 2 * r->nslot : 64;
+    r->slot = xcalloc(r->nslot, sizeof *r->slot);
+    for (size_t i = 0; i < n; i++)
+        roll_insert(r, i);
 }
 
 /* Exact (folded) lookup; with fuzzy, an absentee's misspelt name may match
@@ -130,7 +151,7 @@ static size_t roll_hash(const char *f)
  * exactly.  Participants are never merged with each other by spelling. */
 static long roll_find(struct roll *r, const struct md_doc *doc, const char *folded, const char *name, bool fuzzy)
 {
-    for (size_t k = roll_hash(folded); r->slot[k]; k = (k + 1) & (ROLL_SLOTS - 1))
+    for (size_t k = r->nslot ? roll_hash(r, folded) : 0; r->nslot && r->slot[k]; k = (k + 1) & (r->nslot - 1))
         if (strcmp(r->folded[r->slot[k] - 1], folded) == 0)
             return r->slot[k] - 1;
     if (fuzzy) {
@@ -161,14 +182,12 @@ static long add_person(struct eng *e, struct roll *r, const struct person *p, co
     if (idx < 0) {
         if (doc->nparticipants >= MAX_PARTICIPANTS)
             return -1;
+        roll_reserve(r, doc->nparticipants);
         struct md_participant *np = model_add_participant(doc);
         np->name = model_strdup(doc, p->name);
         idx = (long)(doc->nparticipants - 1);
         r->folded[idx] = fold_name(doc->arena, p->name);
-        size_t k = roll_hash(r->folded[idx]);
-        while (r->slot[k])
-            k = (k + 1) & (ROLL_SLOTS - 1);
-        r->slot[k] = (int)idx + 1;
+        roll_insert(r, (size_t)idx);
     }
     struct md_participant *mp = &doc->participants[idx];
     if (!mp->role && p->role)
@@ -230,7 +249,13 @@ void roll_parse(struct eng *e)
     size_t items_with_absent = 0;
     long last_item = -2;
     size_t seen_total = 0;
-    struct roll *roll = xcalloc(1, sizeof *roll);
+    struct roll *roll = xmalloc(sizeof *roll);
+    /* folded[] is written before it is read; the counts start at zero */
+    roll->slot = NULL;
+    roll->nslot = 0;
+    memset(roll->absent_items, 0, sizeof roll->absent_items);
+    memset(roll->meeting_absent, 0, sizeof roll->meeting_absent);
+    memset(roll->listed_absent, 0, sizeof roll->listed_absent);
     struct person *people = xmalloc(MAX_PEOPLE_BLOCK * sizeof *people);
     struct arena *scratch = arena_create();
     for (int pass = 0; pass < 2; pass++) {
@@ -282,6 +307,7 @@ void roll_parse(struct eng *e)
         else if (!mp->note)
             mp->note = model_strdup(doc, "fraværende under enkelte punkter");
     }
+    free(roll->slot);
     free(roll);
     arena_destroy(scratch);
     free(people);

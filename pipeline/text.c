@@ -46,13 +46,8 @@ void text_fold(char *dst, const char *s, size_t n)
     }
 }
 
-bool text_is_word_at(const char *s, size_t n, size_t i)
+bool text_is_word_at_high(const char *s, size_t n, size_t i)
 {
-    if (i >= n)
-        return false;
-    unsigned char c = (unsigned char)s[i];
-    if (c < 0x80)
-        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
     /* Find the lead byte of this sequence. */
     size_t j = i;
     while (j > 0 && ((unsigned char)s[j] & 0xC0) == 0x80 && i - j < 3)
@@ -217,6 +212,32 @@ bool text_is_all_caps(const char *s, size_t n)
             upper++;
     }
     return upper >= 2;
+}
+
+size_t text_next_digit(const char *s, size_t n, size_t i)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    while (i + 8 <= n) {
+        uint64_t v;
+        memcpy(&v, s + i, 8);
+        /* on the low seven bits (no carry between lanes): bit 7 set in
+         * x + 0x50 means x >= '0', clear in x + 0x46 means x <= '9';
+         * bytes with bit 7 set are no digits */
+        uint64_t x = v & ~highs;
+        uint64_t d = (x + ones * (0x80 - '0')) & ~(x + ones * (0x80 - '9' - 1)) & ~v & highs;
+        if (d) {
+            /* the lowest lane first: memory order on a little-endian
+             * machine; elsewhere scan the chunk byte by byte */
+            for (size_t k = 0; k < 8; k++)
+                if ((unsigned char)(s[i + k] - '0') <= 9)
+                    return i + k;
+        }
+        i += 8;
+    }
+    for (; i < n; i++)
+        if ((unsigned char)(s[i] - '0') <= 9)
+            return i;
+    return n;
 }
 
 size_t text_parse_uint(const char *s, size_t n, int *v)

@@ -17,8 +17,18 @@
 void text_fold(char *dst, const char *s, size_t n);
 
 /* Is the byte at s[i] part of a word (ASCII alnum or a non-ASCII letter)?
- * General punctuation (U+2000..U+206F: dashes, quotes) is not. */
-bool text_is_word_at(const char *s, size_t n, size_t i);
+ * General punctuation (U+2000..U+206F: dashes, quotes) is not.  The ASCII
+ * case, nearly every call, is inline; word scans call this per byte. */
+bool text_is_word_at_high(const char *s, size_t n, size_t i);
+static inline bool text_is_word_at(const char *s, size_t n, size_t i)
+{
+    if (i >= n)
+        return false;
+    unsigned char c = (unsigned char)s[i];
+    if (c < 0x80)
+        return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+    return text_is_word_at_high(s, n, i);
+}
 
 /* Case-insensitive: does s[0..n) start with lit (a lower-case literal)?
  * Inline because nearly every call is decided by the first byte, and the
@@ -90,6 +100,11 @@ size_t text_count_words_upto(const char *s, size_t n, size_t limit);
 /* Does every letter-word start upper-case and is there no lower-case letter
  * anywhere?  ("VELKOMST OG GODKENDELSE") */
 bool text_is_all_caps(const char *s, size_t n);
+
+/* The position of the first ASCII digit in s[i..n), or n.  Eight bytes at
+ * a time: in running text digits are rare, and scanners that look for
+ * numbers (amounts) spend nearly all their time here. */
+size_t text_next_digit(const char *s, size_t n, size_t i);
 
 /* Parses an unsigned decimal at s[0..n); returns digits consumed (0 = none),
  * *v saturates at INT_MAX/10. */

@@ -129,6 +129,16 @@ static unsigned char quad_ok[65536 / 8];
 /* The same for the entries written in lower case: a lower-case word is
  * looked up only when its start begins one of those ("nordjyske"). */
 static unsigned char quad_ok_lower[65536 / 8];
+/* The first two bytes of those entries, exactly (a bit per byte pair): the
+ * cheap test that lets "som", "for", "med" - words that start with the
+ * first letter of "syddanske", "fynske", "midtjyske" - pass unlooked-at. */
+static unsigned char lower2_ok[65536 / 8];
+
+static bool lower_may_start(const unsigned char *t, size_t len, size_t p)
+{
+    unsigned k = (unsigned)t[p] << 8 | (p + 1 < len ? t[p + 1] : 0);
+    return lower2_ok[k >> 3] & (1u << (k & 7));
+}
 
 #define QUAD_ANY UINT32_MAX /* the word's start cannot be folded here: look it up */
 
@@ -681,7 +691,7 @@ void gazetteer_scan(const char *text, size_t len, double weight, struct gaz_evid
         }
         unsigned char c = t[p];
         unsigned char k = byte_cls[c];
-        if (k == BC_LOWER && (prev_alnum || plain_lower[c])) {
+        if (k == BC_LOWER && (prev_alnum || plain_lower[c] || !lower_may_start(t, len, p))) {
             p = skip_word(t, len, p + 1);
             prev_alnum = true;
             continue;
@@ -1144,6 +1154,10 @@ static int add_entry(const char *name, enum gaz_kind kind, enum gaz_region regio
         if (name[0] >= 'a' && name[0] <= 'z') {
             quad_add(quad_ok_lower, w, wn);
             quad_add(quad_ok_lower, gen, 4);
+            for (unsigned b = 0; b < 256; b++) {
+                unsigned k = (unsigned)w[0] << 8 | (wn > 1 ? w[1] : b);
+                lower2_ok[k >> 3] |= (unsigned char)(1u << (k & 7));
+            }
         }
     }
     e.kind = kind;

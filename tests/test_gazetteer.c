@@ -196,6 +196,22 @@ Test(gazetteer, regional_adjectives)
     cr_assert_float_eq(ev.score[GAZ_NORDJYLLAND], 1.0, 1e-9);
     cr_assert_eq(best_of("de syddanske kommuner"), GAZ_SYDDANMARK);
     cr_assert_eq(best_of("sjællandske kommuner"), GAZ_NONE);
+    cr_assert_eq(best_of("det sønderjyske område"), GAZ_SYDDANMARK);
+    cr_assert_eq(best_of("alle fynske praksisser"), GAZ_SYDDANMARK);
+}
+
+/* Place names are proper nouns: written in lower case they are ordinary
+ * words ("skal", "samt") or slips, and prove nothing, even when they share
+ * their first letter with a regional adjective ("syddanske", "fynske"). */
+Test(gazetteer, lower_case_place_names_do_not_count)
+{
+    struct gaz_evidence ev = scan("borgere i skanderborg, silkeborg og middelfart");
+    cr_assert_float_eq(total(&ev), 0.0, 1e-9);
+    cr_assert_eq(best_of("Borgere i Skanderborg og Silkeborg"), GAZ_MIDTJYLLAND);
+    /* capitalised words that begin like a place ("Skal" - Skanderborg,
+     * "Bilag" - Billund, "Samt" - Samsø) are not places */
+    ev = scan("Skal Bilag Samt Strategisk Mødet");
+    cr_assert_float_eq(total(&ev), 0.0, 1e-9);
 }
 
 /* Every row of the compiled-in municipalities table maps to its region. */

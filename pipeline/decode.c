@@ -51,14 +51,33 @@ enum { CONV_OK = 0, CONV_EILSEQ = 1, CONV_EOPEN = 2 };
 enum utf16_guess { GUESS_NONE, GUESS_LE, GUESS_BE };
 
 /*
- * True when some byte of x is >= 0x80 or < 0x20, i.e. when the chunk needs
- * the byte-wise path.  Subtracting 0x20 from every byte sets a byte's top bit
- * when it was below 0x20 (the first such byte borrows; later false positives
- * do not matter for a yes/no answer); OR-ing x adds the non-ASCII bytes.
+ * Bit 7 set in each byte lane of x that needs the byte-wise path: a byte
+ * >= 0x80, or a control character other than line feed and tab.  Exact per
+ * lane (computed on the low seven bits, so no lane borrows from its
+ * neighbour): the first flagged lane is the first byte that needs care.
  */
-static inline bool chunk_needs_care(uint64_t x)
+static inline uint64_t chunk_care(uint64_t x)
 {
-    return (((x - ONES * 0x20) | x) & HIGHS) != 0;
+    uint64_t low = x & ~HIGHS;
+    uint64_t ctl = ~(low + ONES * (0x80 - 0x20)) & HIGHS;          /* < 0x20 */
+    uint64_t lf = low ^ (ONES * '\n'), tab = low ^ (ONES * '\t');
+    uint64_t plain = (lf + ONES * 0x7F) & (tab + ONES * 0x7F); /* bit 7: neither */
+    return (x & HIGHS) | (ctl & plain);
+}
+
+/* The first flagged lane of a chunk_care mask (non-zero), in memory order. */
+static inline size_t first_lane(uint64_t m, const unsigned char *chunk)
+{
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    (void)chunk;
+    return (size_t)__builtin_ctzll(m) >> 3;
+#else
+    (void)m;
+    size_t k = 0;
+    while (k < 7 && chunk[k] >= 0x20 && chunk[k] < 0x80)
+        k++;
+    return k;
+#endif
 }
 
 /*
@@ -141,15 +160,21 @@ static size_t normalise(const unsigned char *s, size_t n, unsigned char *d, bool
         if (n - i >= 8) {
             uint64_t x;
             memcpy(&x, s + i, 8);
-            if (!chunk_needs_care(x)) {
+            uint64_t care = chunk_care(x);
+            if (!care) {
                 memcpy(d + o, &x, 8);
                 i += 8;
                 o += 8;
                 continue;
             }
-            /* Only this chunk goes byte-wise; retrying the fast path after
-             * every single byte would re-test the same bad byte 8 times. */
-            lim = i + 8;
+            /* The plain bytes before the first one that needs care go as
+             * they are (from the copy in x: d may be s); that one unit goes
+             * byte-wise, then the fast path resumes after it. */
+            size_t k = first_lane(care, s + i);
+            memcpy(d + o, &x, k);
+            i += k;
+            o += k;
+            lim = i + 1;
         } else {
             lim = n;
         }
@@ -191,6 +216,15 @@ static size_t normalise(const unsigned char *s, size_t n, unsigned char *d, bool
                 continue;
             }
 
+            /* U+00C0..U+00FF (æ, ø, å, é): the common non-ASCII letters,
+             * always well-formed, never normalised */
+            if (b == 0xC3 && i + 1 < n && (s[i + 1] & 0xC0) == 0x80) {
+                d[o] = b;
+                d[o + 1] = s[i + 1];
+                o += 2;
+                i += 2;
+                continue;
+            }
             size_t bad = 0;
             size_t len = utf8_seq(s + i, n - i, &bad);
             if (len == 0) {

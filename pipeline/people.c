@@ -29,11 +29,26 @@ static bool word_in(const char *w, size_t wn, const char *const *list, size_t nl
     char f[64];
     if (wn == 0 || wn >= sizeof f)
         return false;
-    text_fold(f, w, wn);
-    for (size_t k = 0; k < nlist; k++)
-        if (list[k][0] == f[0] && strlen(list[k]) == wn && memcmp(f, list[k], wn) == 0)
+    /* the first byte decides nearly every word: fold the rest only then */
+    char f0 = (char)((w[0] >= 'A' && w[0] <= 'Z') ? w[0] + 32 : w[0]);
+    bool folded = false;
+    for (size_t k = 0; k < nlist; k++) {
+        if (list[k][0] != f0 || strlen(list[k]) != wn)
+            continue;
+        if (!folded) {
+            text_fold(f, w, wn);
+            folded = true;
+        }
+        if (memcmp(f, list[k], wn) == 0)
             return true;
+    }
     return false;
+}
+
+/* Bytes that never occur in a name: digits and list or clause punctuation. */
+static bool not_in_name(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || c == '(' || c == ')' || c == ':' || c == ',' || c == ';' || c == '/';
 }
 
 bool people_is_name(const char *s, size_t n)
@@ -55,11 +70,9 @@ bool people_is_name(const char *s, size_t n)
         const char *w = s + b;
         size_t wn = i - b;
         words++;
-        for (size_t k = 0; k < wn; k++) {
-            unsigned char c = (unsigned char)w[k];
-            if ((c >= '0' && c <= '9') || c == '(' || c == ')' || c == ':' || c == ',' || c == ';' || c == '/')
+        for (size_t k = 0; k < wn; k++)
+            if (not_in_name((unsigned char)w[k]))
                 return false;
-        }
         if (word_in(w, wn, org_words, sizeof org_words / sizeof *org_words))
             return false;
         if (text_is_upper_at(w, wn, 0)) {

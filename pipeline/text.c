@@ -206,6 +206,15 @@ bool text_is_all_caps(const char *s, size_t n)
 {
     size_t upper = 0;
     for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 'a' && c <= 'z')
+            return false;
+        if (c >= 'A' && c <= 'Z') {
+            upper++;
+            continue;
+        }
+        if (c < 0xC3)
+            continue;
         if (text_is_lower_at(s, n, i))
             return false;
         if (text_is_upper_at(s, n, i))

@@ -1,0 +1,99 @@
+/*
+ * text: the byte-level helpers every parser leans on.  The fast paths work
+ * eight bytes at a time, so each case is tried at every offset of a longer
+ * buffer: a lane, chunk-boundary or tail mistake shows at some offset.
+ */
+#include "text.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+/* The byte-at-a-time definition the fast path must agree with. */
+static void fold_reference(char *dst, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == 0xC3 && i + 1 < n) {
+            unsigned char d = (unsigned char)s[i + 1];
+            dst[i] = (char)c;
+            dst[i + 1] = (char)((d >= 0x80 && d <= 0x9E && d != 0x97) ? d + 0x20 : d);
+            i++;
+            continue;
+        }
+        dst[i] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
+    }
+}
+
+Test(text, fold_lowers_ascii_and_latin1_at_every_offset)
+{
+    const char *words[] = {"REGION ", "Ærø ", "ØSTER ", "[@`{] ", "Å×÷ ", "Sønderborg\n", "ABCDEFGHIJKLMNOPQRSTUVWXYZ"};
+    char text[256], want[256], got[256];
+    for (size_t pad = 0; pad < 17; pad++) {
+        size_t n = 0;
+        memset(text, 'x', pad);
+        n = pad;
+        for (size_t w = 0; w < sizeof words / sizeof *words; w++) {
+            memcpy(text + n, words[w], strlen(words[w]));
+            n += strlen(words[w]);
+        }
+        fold_reference(want, text, n);
+        memset(got, 0, sizeof got);
+        text_fold(got, text, n);
+        cr_assert(memcmp(got, want, n) == 0, "fold differs with %zu bytes of padding: %.*s", pad, (int)n, got);
+    }
+    /* the boundary letters: '@' and '[' sit next to 'A' and 'Z' */
+    char out[8];
+    text_fold(out, "@AZ[`az{", 8);
+    cr_assert(memcmp(out, "@az[`az{", 8) == 0);
+    /* in place, as the parsers use it */
+    char buf[] = "ÆBLE OG PÆRER I ÅRHUS";
+    text_fold(buf, buf, strlen(buf));
+    cr_assert_str_eq(buf, "æble og pærer i århus");
+}
+
+Test(text, next_digit_at_every_offset)
+{
+    char s[40];
+    for (size_t at = 0; at < 32; at++) {
+        memset(s, 'a', sizeof s);
+        /* bytes on both sides of the digit range, and a multi-byte letter */
+        s[0] = '/';
+        s[1] = ':';
+        s[2] = (char)0xC3;
+        s[3] = (char)0xB8;
+        if (at >= 4)
+            s[at] = '7';
+        size_t want = at >= 4 ? at : sizeof s;
+        cr_assert_eq(text_next_digit(s, sizeof s, 0), want, "digit at %zu", at);
+        /* starting past it, there is none */
+        if (at >= 4)
+            cr_assert_eq(text_next_digit(s, sizeof s, at + 1), sizeof s);
+    }
+    /* never reads past n: the digit just beyond the end is not found */
+    char t[] = "abcdefghijk9";
+    cr_assert_eq(text_next_digit(t, 11, 0), 11);
+    cr_assert_eq(text_next_digit(t, 12, 0), 11);
+    cr_assert_eq(text_next_digit(t, 0, 0), 0);
+}
+
+Test(text, word_bytes_and_prefixes)
+{
+    const char *s = "Beslutning: «Godkendt» – ø";
+    size_t n = strlen(s);
+    cr_assert(text_is_word_at(s, n, 0));
+    cr_assert_not(text_is_word_at(s, n, 10));  /* ':' */
+    cr_assert_not(text_is_word_at(s, n, 12));  /* '«' (0xC2 0xAB) */
+    cr_assert_not(text_is_word_at(s, n, 13));
+    cr_assert(text_is_word_at(s, n, n - 1));    /* second byte of 'ø' */
+    cr_assert_not(text_is_word_at(s, n, n));    /* past the end */
+    cr_assert(text_prefix_ci(s, n, "beslutning"));
+    cr_assert(text_prefix_ci("ØKONOMI", 8, "økonomi"));
+    cr_assert_not(text_prefix_ci(s, 5, "beslutning")); /* longer than s */
+    cr_assert(text_prefix_ci(s, n, ""));
+    cr_assert(text_is_all_caps("VELKOMST OG GODKENDELSE", 23));
+    cr_assert(text_is_all_caps("ØKONOMI", 8));
+    cr_assert_not(text_is_all_caps("ØKONOMi", 8));
+    cr_assert_not(text_is_all_caps("Økonomi", 8));
+    cr_assert_not(text_is_all_caps("A 1", 3));
+}

@@ -116,9 +116,6 @@ struct gaz_tables {
 
 static struct gaz_tables gaz;
 static pthread_once_t gaz_once = PTHREAD_ONCE_INIT;
-/* First bytes of the few entries written in lower case ("nordjyske"): a
- * lower-case word is looked up only when it starts with one of them. */
-static bool lower_first[256];
 /* The first four folded bytes of every entry's first word (and of its
  * genitive, for words shorter than that), hashed into a bit set: a word
  * whose start begins no name is skipped without folding and hashing the
@@ -129,9 +126,10 @@ static unsigned char quad_ok[65536 / 8];
 /* The same for the entries written in lower case: a lower-case word is
  * looked up only when its start begins one of those ("nordjyske"). */
 static unsigned char quad_ok_lower[65536 / 8];
-/* The first two bytes of those entries, exactly (a bit per byte pair): the
- * cheap test that lets "som", "for", "med" - words that start with the
- * first letter of "syddanske", "fynske", "midtjyske" - pass unlooked-at. */
+/* The first two bytes of those entries, exactly (a bit per byte pair): a
+ * lower-case word goes further only when it starts like one of them, so
+ * "som", "for", "med" - which share only a first letter with "syddanske",
+ * "fynske", "midtjyske" - are skipped by one table lookup. */
 static unsigned char lower2_ok[65536 / 8];
 
 static bool lower_may_start(const unsigned char *t, size_t len, size_t p)
@@ -639,11 +637,6 @@ static unsigned char byte_cls[256];
  * multi-byte letters - but not the lead bytes of U+0080..U+00BF (0xC2:
  * symbols) and U+2000..U+2FFF (0xE2: dashes, quotes), which end a word. */
 static bool word_byte[256];
-/* A lower-case ASCII letter that no entry starts with: the word it starts
- * is skipped without a look (the table form of !lower_first[c]). */
-static bool plain_lower[256];
-
-/* Called after the tables are loaded: lower_first is filled by then. */
 static void init_byte_tables(void)
 {
     for (int c = 0; c < 256; c++) {
@@ -654,7 +647,6 @@ static void init_byte_tables(void)
                       : (c >= '0' && c <= '9') ? BC_DIGIT
                       : c >= 0x80              ? BC_HIGH
                                                : BC_SKIP;
-        plain_lower[c] = byte_cls[c] == BC_LOWER && !lower_first[c];
     }
 }
 
@@ -691,7 +683,7 @@ void gazetteer_scan(const char *text, size_t len, double weight, struct gaz_evid
         }
         unsigned char c = t[p];
         unsigned char k = byte_cls[c];
-        if (k == BC_LOWER && (prev_alnum || plain_lower[c] || !lower_may_start(t, len, p))) {
+        if (k == BC_LOWER && (prev_alnum || !lower_may_start(t, len, p))) {
             p = skip_word(t, len, p + 1);
             prev_alnum = true;
             continue;
@@ -1112,8 +1104,6 @@ static enum gaz_region region_by_name(const char *s)
 /* Splits a name into casefolded words (runs of letters). */
 static int add_entry(const char *name, enum gaz_kind kind, enum gaz_region region, int kode)
 {
-    if (name[0] >= 'a' && name[0] <= 'z')
-        lower_first[(unsigned char)name[0]] = true;
     const unsigned char *t = (const unsigned char *)name;
     size_t len = strlen(name), p = 0, o = 0;
     char *blob = xmalloc(len * 2 + 1);  /* folding never more than doubles a code point */

@@ -101,19 +101,15 @@ static uint64_t seen_key(const char *s, size_t n)
     return h | 1;
 }
 
-static long seen_find_key(const struct seen *t, uint64_t k)
+static long seen_find(const struct seen *t, const char *s, size_t n)
 {
     if (!t->cap)
         return -1;
+    uint64_t k = seen_key(s, n);
     for (size_t i = k & (t->cap - 1); t->key[i]; i = (i + 1) & (t->cap - 1))
         if (t->key[i] == k)
             return t->idx[i];
     return -1;
-}
-
-static long seen_find(const struct seen *t, const char *s, size_t n)
-{
-    return seen_find_key(t, seen_key(s, n));
 }
 
 static void seen_put(struct seen *t, uint64_t k, int idx)

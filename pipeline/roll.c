@@ -140,7 +140,7 @@ static void roll_reserve(struct roll *r, size_t n)
     if (2 * (n + 1) < r->nslot)
         return;
     free(r->slot);
-    r->nslot = r->nslot ? 2 * r->nslot : 64;
+    r->nslot *= 2;
     r->slot = xcalloc(r->nslot, sizeof *r->slot);
     for (size_t i = 0; i < n; i++)
         roll_insert(r, i);
@@ -151,7 +151,7 @@ static void roll_reserve(struct roll *r, size_t n)
  * exactly.  Participants are never merged with each other by spelling. */
 static long roll_find(struct roll *r, const struct md_doc *doc, const char *folded, const char *name, bool fuzzy)
 {
-    for (size_t k = r->nslot ? roll_hash(r, folded) : 0; r->nslot && r->slot[k]; k = (k + 1) & (r->nslot - 1))
+    for (size_t k = roll_hash(r, folded); r->slot[k]; k = (k + 1) & (r->nslot - 1))
         if (strcmp(r->folded[r->slot[k] - 1], folded) == 0)
             return r->slot[k] - 1;
     if (fuzzy) {
@@ -251,8 +251,8 @@ void roll_parse(struct eng *e)
     size_t seen_total = 0;
     struct roll *roll = xmalloc(sizeof *roll);
     /* folded[] is written before it is read; the counts start at zero */
-    roll->slot = NULL;
-    roll->nslot = 0;
+    roll->nslot = 64;
+    roll->slot = xcalloc(roll->nslot, sizeof *roll->slot);
     memset(roll->absent_items, 0, sizeof roll->absent_items);
     memset(roll->meeting_absent, 0, sizeof roll->meeting_absent);
     memset(roll->listed_absent, 0, sizeof roll->listed_absent);

@@ -31,6 +31,7 @@
 #include "migrate.h"
 #include "pgembed.h"
 #include "pipeline.h"
+#include "spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -81,36 +82,12 @@ static void on_signal(int sig)
     g_interrupted = 1;
 }
 
-/* Runs the server script with cmd on g_srv, nothing of ours open but
- * stdio (nginx stays behind and must not hold our database socket); its
- * stdout into out.  The exit status, or -1. */
+/* The server script with cmd on g_srv (see spawn_script): its exit
+ * status, or -1. */
 static int server_script(const char *cmd, char *out, size_t outlen)
 {
-    int p[2], st;
-    if (pipe(p) < 0)
-        return -1;
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0)
-        return -1;
-    if (pid == 0) {
-        dup2(p[1], 1);
-        for (int fd = 3; fd < 1024; fd++)
-            close(fd);
-        execl("/bin/sh", "sh", NGINX_SERVER, cmd, g_srv, (char *)NULL);
-        _exit(127);
-    }
-    close(p[1]);
-    size_t n = 0;
-    ssize_t r;
-    while (n + 1 < outlen && ((r = read(p[0], out + n, outlen - 1 - n)) > 0 || (r < 0 && errno == EINTR)))
-        if (r > 0)
-            n += (size_t)r;
-    out[n] = '\0';
-    close(p[0]);
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    int st = spawn_script(NGINX_SERVER, cmd, g_srv, out, outlen);
+    return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 static void cleanup(void)

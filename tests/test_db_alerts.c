@@ -67,49 +67,11 @@ static void paths(void)
 
 /* ---- SQL --------------------------------------------------------------- */
 
-static long long sql_int(const char *fmt, ...)
-{
-    char sql[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(sql, sizeof sql, fmt, ap);
-    va_end(ap);
-    return tdb_int(sql);
-}
-
-/* The first cell (new; free()), NULL for SQL NULL or no row. */
-static char *sql_str(const char *fmt, ...)
-{
-    char sql[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(sql, sizeof sql, fmt, ap);
-    va_end(ap);
-    PGresult *r = PQexec(tdb, sql);
-    cr_assert(PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s", sql, PQerrorMessage(tdb));
-    char *v = PQntuples(r) >= 1 && !PQgetisnull(r, 0, 0) ? strdup(PQgetvalue(r, 0, 0)) : NULL;
-    PQclear(r);
-    return v;
-}
-
-/* Every row of sql (PQclear it). */
-static PGresult *sql_rows(const char *fmt, ...)
-{
-    char sql[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(sql, sizeof sql, fmt, ap);
-    va_end(ap);
-    PGresult *r = PQexec(tdb, sql);
-    cr_assert(PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s", sql, PQerrorMessage(tdb));
-    return r;
-}
-
 /* minutes.deliveries of a subscription, for failure messages (static). */
 static const char *deliveries_of(long long sub)
 {
     static char out[2048];
-    char *s = sql_str("SELECT coalesce(string_agg(format('id %%s key %%s status %%s attempts %%s next %%s error %%s "
+    char *s = tdb_strf("SELECT coalesce(string_agg(format('id %%s key %%s status %%s attempts %%s next %%s error %%s "
                       "events %%s', id, key, status, attempts, next_attempt, last_error, event_ids), E'\\n'), "
                       "'(none)') FROM minutes.deliveries WHERE subscription_id = %lld",
                       sub);
@@ -121,13 +83,13 @@ static const char *deliveries_of(long long sub)
 /* Rows of minutes.deliveries for sub that satisfy cond (SQL). */
 static long long deliveries(long long sub, const char *cond)
 {
-    return sql_int("SELECT count(*) FROM minutes.deliveries WHERE subscription_id = %lld AND (%s)", sub, cond);
+    return tdb_intf("SELECT count(*) FROM minutes.deliveries WHERE subscription_id = %lld AND (%s)", sub, cond);
 }
 
 /* Decision events of a document (the events an alert is about). */
 static long long decision_events(long long doc)
 {
-    return sql_int("SELECT count(*) FROM minutes.events WHERE document_id = %lld "
+    return tdb_intf("SELECT count(*) FROM minutes.events WHERE document_id = %lld "
                    "AND type IN ('decision_appeared', 'decision_changed')",
                    doc);
 }
@@ -135,7 +97,7 @@ static long long decision_events(long long doc)
 /* How many of doc's decision events sub's delivery rows name. */
 static long long events_delivered(long long sub, long long doc)
 {
-    return sql_int("SELECT count(DISTINCT e.id) FROM minutes.events e JOIN minutes.deliveries d "
+    return tdb_intf("SELECT count(DISTINCT e.id) FROM minutes.events e JOIN minutes.deliveries d "
                    "ON e.id = ANY (d.event_ids) WHERE d.subscription_id = %lld AND e.document_id = %lld "
                    "AND e.type IN ('decision_appeared', 'decision_changed')",
                    sub, doc);
@@ -149,7 +111,7 @@ static long long events_delivered(long long sub, long long doc)
  */
 static char *doc_key(long long sub, long long doc)
 {
-    char *k = sql_str("SELECT key FROM minutes.deliveries WHERE subscription_id = %lld ORDER BY id LIMIT 1", sub);
+    char *k = tdb_strf("SELECT key FROM minutes.deliveries WHERE subscription_id = %lld ORDER BY id LIMIT 1", sub);
     cr_assert_not_null(k, "no delivery for subscription %lld", sub);
     char pre[48], suf[48];
     snprintf(pre, sizeof pre, "doc:%lld:", doc);
@@ -188,17 +150,6 @@ static char *with_item_2_closed(size_t *len)
     return doc;
 }
 
-/* The sha256 the pipeline gives these bytes (new; free()). */
-static char *sha_of(const char *b, size_t n)
-{
-    enum stage_result res;
-    struct md_doc *d = pipeline_run((const unsigned char *)b, n, "x", NULL, NULL, &res);
-    cr_assert_not_null(d->sha256);
-    char *s = strdup(d->sha256);
-    model_destroy(d);
-    return s;
-}
-
 /*
  * Puts a document into the inbox (written beside it and renamed, so the
  * daemon never sees half of it), waits until it has been loaded, and
@@ -213,8 +164,8 @@ static long long drop(pid_t pid, const char *name, const char *text, size_t len)
     td_write_file(tmp, text, len);
     cr_assert_eq(rename(tmp, path), 0, "rename to %s: %s", path, strerror(errno));
     td_await(pid, 30000, td_count_files(processed, NULL) > before, "%s was not loaded\n%s", name, td_tail(pid));
-    char *sha = sha_of(text, len);
-    long long id = sql_int("SELECT id FROM minutes.documents WHERE sha256 = '%s' AND status = 'loaded'", sha);
+    char *sha = td_sha_of(text, len);
+    long long id = tdb_intf("SELECT id FROM minutes.documents WHERE sha256 = '%s' AND status = 'loaded'", sha);
     free(sha);
     cr_assert_gt(id, 0, "%s is not in minutes.documents as loaded\n%s", name, td_tail(pid));
     return id;
@@ -270,17 +221,7 @@ static json_t *jsonl(const char *dir, const char *name)
 {
     char path[200];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    char *s = td_read(path);
-    json_t *all = json_array();
-    for (char *line = s, *nl; (nl = strchr(line, '\n')); line = nl + 1) {
-        *nl = '\0';
-        json_error_t e;
-        json_t *j = json_loads(line, 0, &e);
-        cr_assert_not_null(j, "%s: not JSON (%s): %s", path, e.text, line);
-        json_array_append_new(all, j);
-    }
-    free(s);
-    return all;
+    return td_read_jsonl(path);
 }
 
 /* j as compact JSON, for failure messages (static buffer, its start). */
@@ -434,6 +375,16 @@ static void migrate(void)
     free(err);
 }
 
+/* What most tests start from: paths, the schema, the mail and webhook
+ * servers. */
+static void ready(void)
+{
+    paths();
+    migrate();
+    smtp_start();
+    hook_start();
+}
+
 /* `minutesd subscribe ARGS`; returns the id it printed. */
 static long long subscribe(const char *fmt, ...)
 {
@@ -471,7 +422,7 @@ static int log_lines(const char *log, const char *a, const char *b)
 /* "delivery N to ", N the (first) delivery row of sub: how the log names it. */
 static void delivery_prefix(char *out, size_t n, long long sub)
 {
-    long long id = sql_int("SELECT coalesce(min(id), -1) FROM minutes.deliveries WHERE subscription_id = %lld", sub);
+    long long id = tdb_intf("SELECT coalesce(min(id), -1) FROM minutes.deliveries WHERE subscription_id = %lld", sub);
     snprintf(out, n, "delivery %lld to ", id);
 }
 
@@ -525,7 +476,7 @@ static char *opening(const char *s, size_t max)
  * and only those of them whose number is in only (NULL: all). */
 static void expect_items(const char *text, const char *what, long long doc, const int *only, int nonly)
 {
-    PGresult *r = sql_rows("SELECT i.number, i.title, i.decision_text FROM minutes.items i "
+    PGresult *r = tdb_rowsf("SELECT i.number, i.title, i.decision_text FROM minutes.items i "
                            "JOIN minutes.versions v ON v.id = i.version_id "
                            "WHERE v.document_id = %lld AND i.decision_text IS NOT NULL ORDER BY i.position",
                            doc);
@@ -554,10 +505,7 @@ static void expect_items(const char *text, const char *what, long long doc, cons
 
 Test(alerts, agenda_then_minutes_alert_each_matching_subscription_once_with_every_decision)
 {
-    paths();
-    migrate();
-    smtp_start();
-    hook_start();
+    ready();
     /* A: the seed's cluster, in lower case.  B: everything.
      * C: a region the seed is not in.  D: a word of one decision only. */
     long long a = subscribe("--email a@example.dk --cluster holbæk");
@@ -588,7 +536,7 @@ Test(alerts, agenda_then_minutes_alert_each_matching_subscription_once_with_ever
     td_sleep_ms(1500);
     cr_expect_eq(mails(NULL) + hooks(NULL, NULL), 0, "an agenda without decisions was alerted\n%s",
                  received_tail());
-    cr_expect_eq(sql_int("SELECT count(*) FROM minutes.deliveries"), 0, "deliveries for an agenda");
+    cr_expect_eq(tdb_intf("SELECT count(*) FROM minutes.deliveries"), 0, "deliveries for an agenda");
 
     /* The minutes of the same meeting: five decisions appear. */
     long long mdoc = drop_seed(pid, SEED0, "referat.txt");
@@ -635,7 +583,7 @@ Test(alerts, agenda_then_minutes_alert_each_matching_subscription_once_with_ever
     expect_items(text, "A's e-mail", mdoc, NULL, 0);
     /* an inbox file is named, not located: its file:// path is on this
      * host, and gone once the file moved to processed/ */
-    char *name = sql_str("SELECT source_name FROM minutes.documents WHERE id = %lld", mdoc);
+    char *name = tdb_strf("SELECT source_name FROM minutes.documents WHERE id = %lld", mdoc);
     cr_assert_not_null(name);
     char kilde[300];
     snprintf(kilde, sizeof kilde, "Kilde: %s", name);
@@ -692,7 +640,7 @@ Test(alerts, agenda_then_minutes_alert_each_matching_subscription_once_with_ever
         cr_expect_eq(log_lines(logp, prefix, ": sent"), 1, "no \"%s…: sent\" in the log\n%s", prefix, td_tail(pid));
     }
     cr_expect_eq(deliveries(c, "true"), 0, "%s", deliveries_of(c));
-    cr_expect_eq(sql_int("SELECT count(*) FROM minutes.deliveries WHERE document_id = %lld", adoc), 0);
+    cr_expect_eq(tdb_intf("SELECT count(*) FROM minutes.deliveries WHERE document_id = %lld", adoc), 0);
     td_stop_ok(pid);
 }
 
@@ -735,13 +683,13 @@ Test(alerts, filters_of_one_kind_are_ored_of_different_kinds_anded_and_unsubscri
     cr_expect_not_null(strstr(out, hook_url("/hooks/i")), "%s", out);
     free(out);
     /* what cannot be a subscription is refused, and no row is made */
-    long long before = sql_int("SELECT count(*) FROM minutes.subscriptions");
+    long long before = tdb_intf("SELECT count(*) FROM minutes.subscriptions");
     cr_expect_neq(tdb_run("subscribe", "--webhook http://127.0.0.1:1/x --outcome bogus", NULL, NULL), 0,
                   "an unknown outcome was taken");
     cr_expect_neq(tdb_run("subscribe", "--cluster holbæk", NULL, NULL), 0, "a subscription without a target");
     cr_expect_neq(tdb_run("subscribe", "--webhook http://127.0.0.1:1/x --digest weekly", NULL, NULL), 0,
                   "an unknown digest was taken");
-    cr_expect_eq(sql_int("SELECT count(*) FROM minutes.subscriptions"), before);
+    cr_expect_eq(tdb_intf("SELECT count(*) FROM minutes.subscriptions"), before);
 
     config_alerts();
     pid_t pid = start_daemon(logp);
@@ -811,7 +759,7 @@ Test(alerts, a_receiver_down_for_a_while_gets_the_message_once_when_it_is_back)
     cr_expect_eq(hooks(NULL, NULL), 1, "%s", received_tail());
     cr_expect_eq(deliveries(s, "true"), 1, "%s", deliveries_of(s));
     cr_expect_eq(deliveries(s, "sent_at IS NOT NULL"), 1, "%s", deliveries_of(s));
-    cr_expect_geq(sql_int("SELECT attempts FROM minutes.deliveries WHERE subscription_id = %lld", s),
+    cr_expect_geq(tdb_intf("SELECT attempts FROM minutes.deliveries WHERE subscription_id = %lld", s),
                   refused("/hooks/down"), "fewer attempts than the receiver refused\n%s", deliveries_of(s));
     json_t *h = hook_at("/hooks/down");
     cr_expect_eq(json_array_size(json_object_get(json_object_get(h, "body"), "events")), 5);
@@ -825,10 +773,7 @@ Test(alerts, a_receiver_down_for_a_while_gets_the_message_once_when_it_is_back)
 
 Test(alerts, a_restart_after_delivery_sends_nothing_again)
 {
-    paths();
-    migrate();
-    smtp_start();
-    hook_start();
+    ready();
     long long e = subscribe("--email e@example.dk");
     long long w = subscribe("--webhook '%s'", hook_url("/hooks/w"));
     config_alerts();
@@ -850,17 +795,14 @@ Test(alerts, a_restart_after_delivery_sends_nothing_again)
     cr_expect_eq(hooks(NULL, NULL), 1, "sent again after a restart\n%s", received_tail());
     cr_expect_eq(deliveries(e, "true"), 1, "%s", deliveries_of(e));
     cr_expect_eq(deliveries(w, "true"), 1, "%s", deliveries_of(w));
-    cr_expect_eq(sql_int("SELECT count(*) FROM minutes.deliveries WHERE status <> 'sent'"), 0);
+    cr_expect_eq(tdb_intf("SELECT count(*) FROM minutes.deliveries WHERE status <> 'sent'"), 0);
     cr_expect_eq(log_lines(log2, "delivery ", ": sent"), 0, "%s", td_tail(pid));
     td_stop_ok(pid);
 }
 
 Test(alerts, kill_9_with_a_delivery_pending_then_a_restart_delivers_each_key_once)
 {
-    paths();
-    migrate();
-    smtp_start();
-    hook_start();
+    ready();
     long long e = subscribe("--email e@example.dk");
     long long w = subscribe("--webhook '%s'", hook_url("/hooks/w"));
     config_alerts();
@@ -874,14 +816,14 @@ Test(alerts, kill_9_with_a_delivery_pending_then_a_restart_delivers_each_key_onc
              "not one sent and one pending\n%s\n%s\n%s", deliveries_of(e), deliveries_of(w), td_tail(pid));
     cr_assert_eq(mails("e@example.dk"), 1, "%s", received_tail());
     td_kill9(pid);
-    long long tried = sql_int("SELECT attempts FROM minutes.deliveries WHERE subscription_id = %lld", w);
+    long long tried = tdb_intf("SELECT attempts FROM minutes.deliveries WHERE subscription_id = %lld", w);
     cr_log_info("killed with the webhook delivery pending after %lld attempts", tried);
 
     /* the new daemon takes the pending delivery up again (still down) */
     char log2[400];
     snprintf(log2, sizeof log2, "%s/daemon2.log", tdb_dir);
     pid = start_daemon(log2);
-    td_await(pid, 20000, sql_int("SELECT attempts FROM minutes.deliveries WHERE subscription_id = %lld", w) > tried,
+    td_await(pid, 20000, tdb_intf("SELECT attempts FROM minutes.deliveries WHERE subscription_id = %lld", w) > tried,
              "the restarted daemon did not try the pending delivery\n%s\n%s", deliveries_of(w), td_tail(pid));
     hook_down(false);
     char *key = doc_key(w, doc);
@@ -907,7 +849,7 @@ static void today(char *out, size_t n)
     struct tm u, l;
     gmtime_r(&t, &u);
     localtime_r(&t, &l);
-    char *dk = sql_str("SELECT to_char(now() AT TIME ZONE 'Europe/Copenhagen', 'YYYY-MM-DD')");
+    char *dk = tdb_strf("SELECT to_char(now() AT TIME ZONE 'Europe/Copenhagen', 'YYYY-MM-DD')");
     snprintf(out, n, "%04d-%02d-%02d %04d-%02d-%02d %s", u.tm_year + 1900, u.tm_mon + 1, u.tm_mday, l.tm_year + 1900,
              l.tm_mon + 1, l.tm_mday, dk ? dk : "");
     free(dk);
@@ -930,8 +872,8 @@ Test(alerts, a_daily_digest_collects_two_documents_in_one_pending_delivery)
     long long d4 = drop_seed(pid, SEED4, "goedstrup.txt");
     long long n0 = decision_events(d0), n4 = decision_events(d4);
     cr_assert(n0 > 0 && n4 > 0, "%lld and %lld decision events", n0, n4);
-    cr_assert_neq(sql_int("SELECT meeting_id FROM minutes.documents WHERE id = %lld", d0),
-                  sql_int("SELECT meeting_id FROM minutes.documents WHERE id = %lld", d4), "one meeting");
+    cr_assert_neq(tdb_intf("SELECT meeting_id FROM minutes.documents WHERE id = %lld", d0),
+                  tdb_intf("SELECT meeting_id FROM minutes.documents WHERE id = %lld", d4), "one meeting");
 
     td_await(pid, 30000, hooks("/hooks/now", NULL) == 2 && deliveries(now, "status = 'sent'") == 2,
              "the plain subscription got %d of 2\n%s\n%s", hooks("/hooks/now", NULL), deliveries_of(now), td_tail(pid));
@@ -950,7 +892,7 @@ Test(alerts, a_daily_digest_collects_two_documents_in_one_pending_delivery)
 
     /* the day ends (as far as the row knows): one message with both
      * documents' decisions goes out, and nothing else */
-    sql_int("WITH u AS (UPDATE minutes.deliveries SET next_attempt = now() WHERE subscription_id = %lld "
+    tdb_intf("WITH u AS (UPDATE minutes.deliveries SET next_attempt = now() WHERE subscription_id = %lld "
             "RETURNING 1) SELECT count(*) FROM u", dg);
     td_await(pid, 15000, hooks("/hooks/digest", NULL) == 1, "the digest was not sent at the end of its day\n%s\n%s",
              deliveries_of(dg), td_tail(pid));
@@ -966,10 +908,7 @@ Test(alerts, a_daily_digest_collects_two_documents_in_one_pending_delivery)
 
 Test(alerts, a_closed_item_is_alerted_without_its_title_or_text)
 {
-    paths();
-    migrate();
-    smtp_start();
-    hook_start();
+    ready();
     subscribe("--email e@example.dk");
     subscribe("--webhook '%s'", hook_url("/hooks/w"));
     /* a search for a word only the closed decision has must not match:
@@ -980,7 +919,7 @@ Test(alerts, a_closed_item_is_alerted_without_its_title_or_text)
     size_t len;
     char *doc = with_item_2_closed(&len);
     long long id = drop(pid, "lukket.txt", doc, len);
-    cr_assert_eq(sql_int("SELECT count(*) FROM minutes.items i JOIN minutes.versions v ON v.id = i.version_id "
+    cr_assert_eq(tdb_intf("SELECT count(*) FROM minutes.items i JOIN minutes.versions v ON v.id = i.version_id "
                          "WHERE v.document_id = %lld AND i.number = 2 AND i.public = false",
                          id),
                  1, "the parser did not see item 2 as closed: a broken test");
@@ -1005,7 +944,7 @@ Test(alerts, a_closed_item_is_alerted_without_its_title_or_text)
     json_decref(m);
     json_decref(h);
     cr_expect_eq(hooks("/hooks/q", NULL), 0, "a query matched the closed item's text\n%s", received_tail());
-    cr_expect_eq(sql_int("SELECT count(*) FROM minutes.deliveries d JOIN minutes.subscriptions s "
+    cr_expect_eq(tdb_intf("SELECT count(*) FROM minutes.deliveries d JOIN minutes.subscriptions s "
                          "ON s.id = d.subscription_id WHERE s.query IS NOT NULL AND d.document_id = %lld", id),
                  0);
     td_stop_ok(pid);

@@ -125,27 +125,6 @@ static void write_backlog(const char *dir, int n)
     }
 }
 
-/* The sha256 the pipeline gives these bytes (new; free()). */
-static char *sha_of(const char *b, size_t n)
-{
-    enum stage_result res;
-    struct md_doc *d = pipeline_run((const unsigned char *)b, n, "x", NULL, NULL, &res);
-    cr_assert_not_null(d->sha256);
-    char *s = strdup(d->sha256);
-    model_destroy(d);
-    return s;
-}
-
-static long long sql_int(const char *fmt, ...)
-{
-    char sql[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(sql, sizeof sql, fmt, ap);
-    va_end(ap);
-    return tdb_int(sql);
-}
-
 /* The first cell of sql's answer on c, as a number. */
 static long long int_on(PGconn *c, const char *sql)
 {
@@ -285,7 +264,7 @@ Test(daemon, files_arriving_by_cp_mv_rename_and_a_slow_writer_load_once_each)
     size_t len[4];
     for (int s = 0; s < 4; s++) {
         text[s] = seed_text(s, &len[s]);
-        sha[s] = sha_of(text[s], len[s]);
+        sha[s] = td_sha_of(text[s], len[s]);
     }
     /* cp */
     char *p0 = seed_path(0);
@@ -324,7 +303,7 @@ Test(daemon, files_arriving_by_cp_mv_rename_and_a_slow_writer_load_once_each)
     cr_expect_eq(tdb_int("SELECT count(*) FROM minutes.documents WHERE status = 'failed'"), 0);
     static const char *names[4] = {"by-cp.txt", "by-mv.txt", "by-rename.txt", "slow.txt"};
     for (int s = 0; s < 4; s++) {
-        cr_expect_eq(sql_int("SELECT count(*) FROM minutes.documents WHERE sha256 = '%s' AND status = 'loaded'",
+        cr_expect_eq(tdb_intf("SELECT count(*) FROM minutes.documents WHERE sha256 = '%s' AND status = 'loaded'",
                              sha[s]),
                      1, "%s loaded once", names[s]);
         snprintf(path, sizeof path, "%s/%s", processed, names[s]);

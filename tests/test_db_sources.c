@@ -142,17 +142,7 @@ static void www_text(const char *rel, const char *text)
  * json_decref).  A line still being written (no newline yet) is left out. */
 static json_t *requests(void)
 {
-    char *s = td_read(access_log);
-    json_t *all = json_array();
-    for (char *line = s, *nl; (nl = strchr(line, '\n')); line = nl + 1) {
-        *nl = '\0';
-        json_error_t e;
-        json_t *j = json_loads(line, 0, &e);
-        cr_assert_not_null(j, "%s: not JSON (%s): %s", access_log, e.text, line);
-        json_array_append_new(all, j);
-    }
-    free(s);
-    return all;
+    return td_read_jsonl(access_log);
 }
 
 static const char *req_str(const json_t *r, const char *key)
@@ -325,19 +315,6 @@ static bool same(const char *stored, const char *sent)
 }
 
 /* ---- /metrics ---------------------------------------------------------- */
-
-/* A port free a moment ago (bound to 0 by a probe and released). */
-static int free_port(void)
-{
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    cr_assert_geq(fd, 0);
-    cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    close(fd);
-    return ntohs(a.sin_port);
-}
 
 /* GET /metrics from the daemon (new; free()), "" when it does not answer. */
 static char *get_metrics(int port)
@@ -567,7 +544,9 @@ static void conditional_flow(const char *path, bool by_etag, int metrics_port)
 
 Test(sources, an_etag_gets_304s_across_a_restart_and_a_new_version_loads)
 {
-    conditional_flow("/doc.txt", true, free_port());
+    int port = spawn_free_port();
+    cr_assert_gt(port, 0, "no free loopback port");
+    conditional_flow("/doc.txt", true, port);
 }
 
 Test(sources, last_modified_alone_gets_304s_across_a_restart_and_a_new_version_loads)

@@ -26,6 +26,7 @@
 #include <uv.h>
 
 #include "metrics.h"
+#include "spawn.h"
 #include "util.h"
 
 /* Criterion takes a case's result before the worker exits, so the leak
@@ -376,20 +377,6 @@ static void *run_loop(void *arg)
     return NULL;
 }
 
-/* A port free a moment ago: bound to 0 by a probe socket and released.
- * Another process can take it in between, so the caller retries. */
-static int free_port(void)
-{
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    cr_assert_geq(fd, 0);
-    cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
 static void srv_start(struct srv *t)
 {
     char err[256];
@@ -401,7 +388,8 @@ static void srv_start(struct srv *t)
     t->m = metrics_create();
     for (int attempt = 0; attempt < 20 && !t->s; attempt++) {
         struct sockaddr_storage ss;
-        t->port = free_port();
+        t->port = spawn_free_port();
+        cr_assert_gt(t->port, 0, "no free loopback port");
         cr_assert_eq(uv_ip4_addr("127.0.0.1", t->port, (struct sockaddr_in *)&ss), 0);
         t->s = metrics_server_start(&t->loop, &ss, t->m, err, sizeof err);
     }

@@ -17,6 +17,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -27,6 +28,10 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "model.h"
+#include "pipeline.h"
+#include "spawn.h"
 
 #define TD_MAX_PROCS 8
 #define TD_MAX_GUARDS 4
@@ -67,17 +72,6 @@ static inline struct td_proc *td_find(pid_t pid)
     return NULL;
 }
 
-/* Closes every descriptor from 3 up except keep (in a child, before exec). */
-static inline void td_close_from_3(int keep)
-{
-    long max = sysconf(_SC_OPEN_MAX);
-    if (max < 0 || max > 65536)
-        max = 65536;
-    for (int fd = 3; fd < max; fd++)
-        if (fd != keep)
-            close(fd);
-}
-
 /*
  * Starts MINUTESD_BIN run --config config in cwd, stdout and stderr
  * appended to log, stdin /dev/null.  Returns its pid (registered).
@@ -101,7 +95,7 @@ static inline pid_t td_spawn(const char *cwd, const char *config, const char *lo
         dup2(in, 0);
         dup2(out, 1);
         dup2(out, 2);
-        td_close_from_3(-1);
+        spawn_close_from_3(-1);
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
@@ -160,6 +154,36 @@ static inline char *td_read(const char *path)
     fclose(f);
     s[n] = '\0';
     return s;
+}
+
+/* The sha256 the pipeline gives these bytes (new; free()): the id the
+ * daemon files a document under. */
+static inline char *td_sha_of(const char *b, size_t n)
+{
+    enum stage_result res;
+    struct md_doc *d = pipeline_run((const unsigned char *)b, n, "x", NULL, NULL, &res);
+    cr_assert_not_null(d->sha256);
+    char *s = strdup(d->sha256);
+    model_destroy(d);
+    return s;
+}
+
+/* A JSON-lines file (a server's log): every complete line parsed, in order
+ * (new: json_decref).  A line still being written (no newline yet) is left
+ * out; a complete line that is not JSON fails the test. */
+static inline json_t *td_read_jsonl(const char *path)
+{
+    char *s = td_read(path);
+    json_t *all = json_array();
+    for (char *line = s, *nl; (nl = strchr(line, '\n')); line = nl + 1) {
+        *nl = '\0';
+        json_error_t e;
+        json_t *j = json_loads(line, 0, &e);
+        cr_assert_not_null(j, "%s: not JSON (%s): %s", path, e.text, line);
+        json_array_append_new(all, j);
+    }
+    free(s);
+    return all;
 }
 
 /* How many times needle occurs in the file. */
@@ -308,7 +332,7 @@ static inline void td_guard(const char *cmd)
         char c;
         ssize_t r;
         setsid();   /* not in the test's process group, so it outlives a kill of the group */
-        td_close_from_3(p[0]);
+        spawn_close_from_3(p[0]);
         while ((r = read(p[0], &c, 1)) != 0 && (r > 0 || errno == EINTR))
             ;
         execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
@@ -354,35 +378,12 @@ static inline void td_stop_ok(pid_t pid)
 
 /* ---- servers of the tests' own (tests/nginx-server and the like) ----- */
 
-/*
- * Runs "sh script cmd dir"; its stdout (the port, for start) into out.
- * Forked with nothing open but stdio: the server lives on after the
- * script, and must hold neither the test's database socket nor Criterion's
- * pipes, nor td_guard's (which would keep the guard from ever firing).
- */
+/* spawn_script, failing the test when no child could be made; also
+ * forked without td_guard's pipe, which would keep the guard from firing. */
 static inline int td_server_script(const char *script, const char *cmd, const char *dir, char *out, size_t outlen)
 {
-    int p[2], st;
-    cr_assert_eq(pipe(p), 0);
-    fflush(NULL);
-    pid_t pid = fork();
-    cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
-    if (pid == 0) {
-        dup2(p[1], 1);
-        td_close_from_3(-1);
-        execl("/bin/sh", "sh", script, cmd, dir, (char *)NULL);
-        _exit(127);
-    }
-    close(p[1]);
-    size_t n = 0;
-    ssize_t r;
-    while (n + 1 < outlen && ((r = read(p[0], out + n, outlen - 1 - n)) > 0 || (r < 0 && errno == EINTR)))
-        if (r > 0)
-            n += (size_t)r;
-    out[n] = '\0';
-    close(p[0]);
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
+    int st = spawn_script(script, cmd, dir, out, outlen);
+    cr_assert_neq(st, -1, "%s %s: cannot fork: %s", script, cmd, strerror(errno));
     return st;
 }
 

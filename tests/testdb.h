@@ -9,6 +9,7 @@
 
 #include <criterion/criterion.h>
 #include <libpq-fe.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,55 @@ static inline char *tdb_str(const char *sql)
     PGresult *r = PQexec(tdb, sql);
     cr_assert(PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) >= 1, "%s: %s", sql, PQerrorMessage(tdb));
     char *v = PQgetisnull(r, 0, 0) ? NULL : strdup(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return v;
+}
+
+/*
+ * The same with SQL written from a printf format.  For the tests' own
+ * constants and ids only: the product's SQL is parameterised.
+ */
+static inline PGresult *tdb_vrows(const char *fmt, va_list ap)
+{
+    char sql[4096];
+    int n = vsnprintf(sql, sizeof sql, fmt, ap);
+    cr_assert(n >= 0 && (size_t)n < sizeof sql, "SQL too long for the test buffer: %s", fmt);
+    PGresult *r = PQexec(tdb, sql);
+    cr_assert(PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s", sql, PQerrorMessage(tdb));
+    return r;
+}
+
+/* Every row (PQclear it). */
+static inline PGresult *tdb_rowsf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    PGresult *r = tdb_vrows(fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+/* The first cell as a number (-1 for NULL); there must be a row. */
+static inline long long tdb_intf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    PGresult *r = tdb_vrows(fmt, ap);
+    va_end(ap);
+    cr_assert(PQntuples(r) >= 1, "no row for: %s", fmt);
+    long long v = PQgetisnull(r, 0, 0) ? -1 : atoll(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return v;
+}
+
+/* The first cell (new; free()), NULL for SQL NULL or no row. */
+static inline char *tdb_strf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    PGresult *r = tdb_vrows(fmt, ap);
+    va_end(ap);
+    char *v = PQntuples(r) >= 1 && !PQgetisnull(r, 0, 0) ? strdup(PQgetvalue(r, 0, 0)) : NULL;
     PQclear(r);
     return v;
 }

@@ -65,7 +65,10 @@ static inline uint64_t chunk_care(uint64_t x)
     return (x & HIGHS) | (ctl & plain);
 }
 
-/* The first flagged lane of a chunk_care mask (non-zero), in memory order. */
+/* The first flagged lane of a chunk_care mask (non-zero), in memory order.
+ * Without a little-endian count-trailing-zeros, the first byte that is not
+ * printable ASCII: it may stop earlier, at a line feed or tab, which the
+ * byte-wise path copies just the same. */
 static inline size_t first_lane(uint64_t m, const unsigned char *chunk)
 {
 #if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__

@@ -148,18 +148,9 @@ struct jw {
     int err;
 };
 
-/* Most writes are a few bytes into a buffer with room: those skip
- * buf_append's checks (an unlimited buffer with cap > len + n). */
-static inline void jw_raw(struct jw *w, const char *s, size_t n)
+static void jw_raw(struct jw *w, const char *s, size_t n)
 {
-    struct buf *b = w->out;
-    if (!b->max && b->cap - b->len > n) {
-        memcpy(b->data + b->len, s, n);
-        b->len += n;
-        b->data[b->len] = '\0';
-        return;
-    }
-    if (!w->err && buf_append(b, s, n) < 0)
+    if (!w->err && buf_append(w->out, s, n) < 0)
         w->err = -1;
 }
 

@@ -14,9 +14,10 @@
 #ifndef MINUTESD_UTIL_H
 #define MINUTESD_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdbool.h>
+#include <string.h>
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
@@ -45,8 +46,21 @@ struct buf {
 void buf_init(struct buf *b, size_t max);
 void buf_free(struct buf *b);
 void buf_reset(struct buf *b);
-/* 0 on success, -1 when the append would pass b->max (b is unchanged). */
-int buf_append(struct buf *b, const void *p, size_t n);
+/* 0 on success, -1 when the append would pass b->max (b is unchanged).
+ * Inline for the common case, a few bytes into a buffer with room and no
+ * limit (the JSON writer makes one call per key, quote and comma); the
+ * rest (growth, the limit) is buf_append_grow. */
+int buf_append_grow(struct buf *b, const void *p, size_t n);
+static inline int buf_append(struct buf *b, const void *p, size_t n)
+{
+    if (!b->max && b->cap - b->len > n) {
+        memcpy(b->data + b->len, p, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+        return 0;
+    }
+    return buf_append_grow(b, p, n);
+}
 int buf_putc(struct buf *b, char c);
 int buf_puts(struct buf *b, const char *s);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

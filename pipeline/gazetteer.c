@@ -185,7 +185,7 @@ static uint32_t quad_at(const unsigned char *t, size_t len, size_t p)
             if (o < 4)
                 q[o++] = (unsigned char)(d <= 0x9E ? d + 0x20 : d);
             p += 2;
-        } else if (c == 0xC2 || c < 0xC2) {
+        } else if (c <= 0xC2) {
             break; /* symbols and stray continuation bytes end a word */
         } else {
             return QUAD_ANY;

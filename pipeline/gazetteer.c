@@ -37,6 +37,7 @@
 #include "gazetteer.h"
 #include "text.h"
 #include "util.h"
+#include "wordskip.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -170,6 +171,20 @@ static uint32_t quad_at(const unsigned char *t, size_t len, size_t p)
 {
     unsigned char q[4] = {0};
     size_t o = 0;
+    if (len - p >= 4) {
+        /* Four ASCII bytes, nearly every call: fold and cut them at the
+         * first non-letter in a register (each byte's top bit says whether
+         * it is >= 'a', then > 'z', after folding; nothing carries). */
+        uint32_t w = (uint32_t)t[p] | (uint32_t)t[p + 1] << 8 | (uint32_t)t[p + 2] << 16 | (uint32_t)t[p + 3] << 24;
+        if (!(w & 0x80808080u)) {
+            uint32_t x = w | 0x20202020u;
+            uint32_t stop = ~((x + 0x1F1F1F1Fu) & ~(x + 0x05050505u)) & 0x80808080u;
+            if (!stop)
+                return x;
+            unsigned n = (unsigned)__builtin_ctz(stop) / 8;
+            return n ? x & ((1u << (8 * n)) - 1) : 0;
+        }
+    }
     while (o < 4 && p < len) {
         unsigned char c = t[p];
         if (c < 0x80) {
@@ -658,15 +673,26 @@ static size_t skip_word(const unsigned char *t, size_t len, size_t p)
     return p;
 }
 
-void gazetteer_scan(const char *text, size_t len, double weight, struct gaz_evidence *ev)
+/* A capital starting a word, after a blank: does the byte loop below skip
+ * the word without looking it up?  (Its first four bytes begin no name.) */
+static bool upper_boring(const unsigned char *t, size_t len, size_t p)
+{
+    uint32_t q = quad_at(t, len, p);
+    return q != QUAD_ANY && !quad_has(quad_ok, q);
+}
+
+static void scan(const char *text, size_t len, double weight, struct gaz_evidence *ev, bool vector)
 {
     const unsigned char *t = (const unsigned char *)text;
     size_t p = 0;
     bool prev_alnum = false;    /* the byte before p ends a word or number */
+    size_t next_skip = vector ? 0 : SIZE_MAX; /* where asking wordskip may pay again */
+    struct wordskip_cursor skip;
 
     if (!text || !ev)
         return;
     tables();
+    wordskip_start(&skip, lower2_ok, upper_boring, t, len);
     while (p < len) {
         /* The fast path, which takes nearly every byte: blanks and
          * punctuation, then a word that starts in lower case.  Places,
@@ -680,6 +706,16 @@ void gazetteer_scan(const char *text, size_t len, double weight, struct gaz_evid
             prev_alnum = false;
             if (p == len)
                 break;
+            if (p >= next_skip) {
+                /* after a blank: wordskip's contract holds here */
+                size_t stop;
+                size_t q = wordskip_next(&skip, p, &stop);
+                next_skip = stop + 1;
+                if (q > p) {
+                    p = q;
+                    continue;
+                }
+            }
         }
         unsigned char c = t[p];
         unsigned char k = byte_cls[c];
@@ -749,6 +785,16 @@ void gazetteer_scan(const char *text, size_t len, double weight, struct gaz_evid
         }
         prev_alnum = true;
     }
+}
+
+void gazetteer_scan(const char *text, size_t len, double weight, struct gaz_evidence *ev)
+{
+    scan(text, len, weight, ev, true);
+}
+
+void gazetteer_scan_bytewise(const char *text, size_t len, double weight, struct gaz_evidence *ev)
+{
+    scan(text, len, weight, ev, false);
 }
 
 enum gaz_region gazetteer_best(const struct gaz_evidence *ev)

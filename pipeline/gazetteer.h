@@ -40,6 +40,10 @@ struct gaz_evidence {
  */
 void gazetteer_scan(const char *text, size_t len, double weight, struct gaz_evidence *ev);
 
+/* The same without the vector pass that skips text with nothing to look
+ * up: the definition gazetteer_scan is tested against. */
+void gazetteer_scan_bytewise(const char *text, size_t len, double weight, struct gaz_evidence *ev);
+
 /* The best-supported region, or GAZ_NONE when there is no evidence at all. */
 enum gaz_region gazetteer_best(const struct gaz_evidence *ev);
 

@@ -1,0 +1,139 @@
+/*
+ * wordskip: see wordskip.h.
+ *
+ * A block is 64 bytes; SSE2 turns it into one bit per byte for each class,
+ * and the rest is arithmetic on those masks: a word start is a word byte
+ * after a non-word byte, starts = W & ~(W << 1 | carry).  The lower-case
+ * starts (about half of all words) are then tested against the pair set
+ * one by one - a table lookup each, cheaper than comparing every byte with
+ * every pair.  The scan stops at the first start that is not boring or at
+ * a byte that ends a word without being a blank (0xC2, 0xE2: the byte loop
+ * gives those their own treatment), and returns the position after the
+ * last blank before it, where the byte loop's state is "after a blank".
+ */
+#include "wordskip.h"
+
+#include <stdint.h>
+
+void wordskip_start(struct wordskip_cursor *c, const unsigned char *pairs,
+                    bool (*upper_boring)(const unsigned char *t, size_t len, size_t i), const unsigned char *t,
+                    size_t len)
+{
+    c->pairs = pairs;
+    c->upper_boring = upper_boring;
+    c->t = t;
+    c->len = len;
+    c->block = SIZE_MAX;
+    c->work = c->blank = 0;
+}
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+
+static bool word_byte(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
+           (c >= 0x80 && c != 0xC2 && c != 0xE2 && c < 0xF5);
+}
+
+/* Bytes of v in [lo, hi], as a vector of 0xFF / 0x00. */
+static inline __m128i in_range(__m128i v, unsigned char lo, unsigned char hi)
+{
+    __m128i x = _mm_sub_epi8(v, _mm_set1_epi8((char)lo));
+    __m128i r = _mm_set1_epi8((char)(unsigned char)(hi - lo));
+    return _mm_cmpeq_epi8(_mm_min_epu8(x, r), x);
+}
+
+static inline __m128i is_byte(__m128i v, unsigned char c)
+{
+    return _mm_cmpeq_epi8(v, _mm_set1_epi8((char)c));
+}
+
+static inline uint64_t bits(__m128i m)
+{
+    return (uint64_t)(unsigned)_mm_movemask_epi8(m);
+}
+
+struct classes {
+    uint64_t word, lower, upper, latin_lower, hard;
+};
+
+/* The masks for the 16 bytes at s (s[16] readable), placed at bit k. */
+static inline void classify16(const unsigned char *s, unsigned k, struct classes *c)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+    __m128i nx = _mm_loadu_si128((const __m128i *)(const void *)(s + 1));
+    __m128i alpha = in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z');
+    __m128i digit = in_range(v, '0', '9');
+    __m128i hard = _mm_or_si128(_mm_or_si128(is_byte(v, 0xC2), is_byte(v, 0xE2)), in_range(v, 0xF5, 0xFF));
+    __m128i latin_lower = _mm_and_si128(is_byte(v, 0xC3), in_range(nx, 0x9F, 0xBF));
+    uint64_t h = bits(hard);
+    /* a word byte: letter, digit, or a high byte that is not "hard" */
+    c->word |= (bits(_mm_or_si128(alpha, digit)) | (bits(v) & ~h)) << k;
+    c->lower |= bits(in_range(v, 'a', 'z')) << k;
+    c->upper |= bits(in_range(v, 'A', 'Z')) << k;
+    c->latin_lower |= bits(latin_lower) << k;
+    c->hard |= h << k;
+}
+
+/* The masks of the block at c->t + b (b + 64 < c->len). */
+static void classify_block(struct wordskip_cursor *c, size_t b)
+{
+    struct classes m = {0, 0, 0, 0, 0};
+    const unsigned char *t = c->t + b;
+    for (unsigned k = 0; k < 64; k += 16)
+        classify16(t + k, k, &m);
+    uint64_t carry = b > 0 && word_byte(t[-1]);
+    uint64_t starts = m.word & ~((m.word << 1) | carry);
+    uint64_t work = starts & ~(m.lower | m.upper | m.latin_lower);
+    for (uint64_t low = starts & m.lower; low; low &= low - 1) {
+        unsigned i = (unsigned)__builtin_ctzll(low);
+        unsigned pair = (unsigned)t[i] << 8 | t[i + 1];
+        /* no branch: a pair is rare, and a branch per start mispredicts */
+        work |= (uint64_t)((c->pairs[pair >> 3] >> (pair & 7)) & 1u) << i;
+    }
+    for (uint64_t up = starts & m.upper; up; up &= up - 1) {
+        unsigned i = (unsigned)__builtin_ctzll(up);
+        if (!c->upper_boring(c->t, c->len, b + i))
+            work |= UINT64_C(1) << i;
+    }
+    c->block = b;
+    c->work = work | m.hard;
+    c->blank = ~m.word & ~m.hard;
+}
+
+size_t wordskip_next(struct wordskip_cursor *c, size_t p, size_t *stop)
+{
+    size_t q = p;
+    size_t b = p - p % 64;
+    unsigned off = (unsigned)(p - b);
+
+    for (; b + 64 < c->len; b += 64, off = 0) {
+        if (c->block != b)
+            classify_block(c, b);
+        uint64_t from = ~UINT64_C(0) << off;
+        uint64_t work = c->work & from, blank = c->blank & from;
+        if (work) {
+            unsigned f = (unsigned)__builtin_ctzll(work);
+            uint64_t before = blank & ((UINT64_C(1) << f) - 1);
+            if (before)
+                q = b + 64 - (size_t)__builtin_clzll(before);
+            *stop = b + f;
+            return q;
+        }
+        if (blank)
+            q = b + 64 - (size_t)__builtin_clzll(blank);
+    }
+    *stop = c->len;
+    return q;
+}
+
+#else
+
+size_t wordskip_next(struct wordskip_cursor *c, size_t p, size_t *stop)
+{
+    *stop = c->len;
+    return p;
+}
+
+#endif

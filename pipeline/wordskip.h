@@ -1,0 +1,55 @@
+/*
+ * wordskip: find, sixteen bytes at a time, where a word scan has work to do.
+ *
+ * The gazetteer looks up words that can begin a place name: capitalised
+ * words, numbers (postcodes), and the few lower-case words whose first two
+ * bytes begin a lower-case entry ("nordjyske").  Everything else - nearly
+ * all of a document - is skipped, and a byte-at-a-time loop spends most of
+ * its time mispredicting where each word and each gap ends.  wordskip
+ * classifies 64 bytes per step with SSE2 and returns the next place where
+ * the byte loop must look again; on other targets it returns at once and
+ * the byte loop does all the work, with the same result.
+ *
+ * The contract, which the gazetteer's byte loop relies on: started at p,
+ * where t[p-1] is ASCII punctuation or a blank (or p == 0), wordskip
+ * returns q >= p such that q == p or t[q-1] is ASCII punctuation or a blank,
+ * and every word starting in [p, q) is "boring": it starts with an ASCII
+ * lower-case letter whose two-byte start is not in the pair set, or with a
+ * lower-case Latin-1 letter (0xC3 0x9F..0xBF), or with an ASCII capital the
+ * caller's predicate calls boring; and no byte in [p, q) is 0xC2, 0xE2 or
+ * 0xF5..0xFF.  Words are runs of word bytes as the gazetteer
+ * defines them: ASCII letters and digits, and 0x80..0xF4 but for 0xC2 and
+ * 0xE2.
+ */
+#ifndef MINUTESD_WORDSKIP_H
+#define MINUTESD_WORDSKIP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* A scan's position in the text: the masks of one 64-byte block are kept,
+ * so the calls a scan makes inside one block cost a few bit operations. */
+struct wordskip_cursor {
+    const unsigned char *pairs;
+    bool (*upper_boring)(const unsigned char *t, size_t len, size_t i);
+    const unsigned char *t;
+    size_t len;
+    size_t block;        /* offset of the block the masks describe, or SIZE_MAX */
+    unsigned long long work, blank;
+};
+
+/* pairs: the lower-case word starts that are not boring, as a bit set over
+ * the first two bytes, bit (t[i] << 8 | t[i+1]) of 65536; it must outlive
+ * the cursor.  upper_boring(t, len, i): may the byte loop skip the word
+ * that starts with the ASCII capital t[i], after a blank, as it would skip
+ * a lower-case word? */
+void wordskip_start(struct wordskip_cursor *c, const unsigned char *pairs,
+                    bool (*upper_boring)(const unsigned char *t, size_t len, size_t i), const unsigned char *t,
+                    size_t len);
+
+/* Returns q as above.  *stop is set to the first position after p found to
+ * need the byte loop (the text's length when none was found): calling
+ * again before the byte loop has passed it would return the same q. */
+size_t wordskip_next(struct wordskip_cursor *c, size_t p, size_t *stop);
+
+#endif

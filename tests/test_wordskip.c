@@ -1,0 +1,135 @@
+/*
+ * Tests for wordskip: the vector pass keeps its contract (everything it
+ * skips is what the gazetteer's byte loop would skip, and it stops after a
+ * blank), and on x86-64 it does skip plain prose.
+ */
+#include "wordskip.h"
+
+#include <criterion/criterion.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static unsigned char pairs[65536 / 8];
+
+static void add_pair(unsigned char a, unsigned char b)
+{
+    unsigned k = (unsigned)a << 8 | b;
+    pairs[k >> 3] |= (unsigned char)(1u << (k & 7));
+}
+
+/* Boring capitals, for the test: those not starting "Reg". */
+static bool upper_boring(const unsigned char *t, size_t len, size_t i)
+{
+    return !(len - i >= 3 && memcmp(t + i, "Reg", 3) == 0);
+}
+
+static bool word_byte(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= 0x80 && c != 0xC2 && c != 0xE2 && c < 0xF5);
+}
+
+static bool blank(unsigned char c)
+{
+    return c < 0x80 && !word_byte(c);
+}
+
+static bool pair_at(const unsigned char *t, size_t i)
+{
+    unsigned k = (unsigned)t[i] << 8 | t[i + 1];
+    return pairs[k >> 3] & (1u << (k & 7));
+}
+
+/* The contract of wordskip.h, checked byte by byte. */
+static void check_contract(const unsigned char *t, size_t len, size_t p, size_t q)
+{
+    cr_assert_geq(q, p);
+    cr_assert_leq(q, len);
+    if (q == p)
+        return;
+    cr_assert(blank(t[q - 1]), "q = %zu follows byte 0x%02x", q, t[q - 1]);
+    for (size_t i = p; i < q; i++) {
+        cr_assert(t[i] != 0xC2 && t[i] != 0xE2 && t[i] < 0xF5, "skipped byte 0x%02x at %zu", t[i], i);
+        bool start = word_byte(t[i]) && (i == 0 || !word_byte(t[i - 1]));
+        if (!start)
+            continue;
+        bool ok = (t[i] >= 'a' && t[i] <= 'z' && !pair_at(t, i)) ||
+                  (t[i] == 0xC3 && t[i + 1] >= 0x9F && t[i + 1] <= 0xBF) ||
+                  (t[i] >= 'A' && t[i] <= 'Z' && upper_boring(t, len, i));
+        cr_assert(ok, "skipped a word that needs looking at, at %zu: \"%.12s\"", i, (const char *)t + i);
+    }
+}
+
+Test(wordskip, keeps_its_contract_on_random_text)
+{
+    static const char *const tok[] = {"og", "møde", "nordjyske", "Region", "Vejle", "8000", "×", "–", "\xC2\xA0",
+                                      "\xF0\x9F\x98\x80", "\xC3", "\xFF", "æble", "Ærø", "n", "no", "123", "x"};
+    static const char *const sep[] = {" ", " ", "\n", ", ", ".", "", "-"};
+    unsigned char *t = malloc(4096);
+    uint64_t x = 88172645463325252u;
+    cr_assert_not_null(t);
+    memset(pairs, 0, sizeof pairs);
+    add_pair('n', 'o');
+    add_pair('s', 0xC3);
+    for (int round = 0; round < 300; round++) {
+        size_t len = 0;
+        while (len < 2000) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            const char *a = tok[x % (sizeof tok / sizeof *tok)], *b = sep[(x >> 40) % (sizeof sep / sizeof *sep)];
+            memcpy(t + len, a, strlen(a));
+            len += strlen(a);
+            memcpy(t + len, b, strlen(b));
+            len += strlen(b);
+        }
+        struct wordskip_cursor c;
+        wordskip_start(&c, pairs, upper_boring, t, len);
+        /* ask at every position after a blank, in order, as the scan does */
+        for (size_t p = 1; p < len; p++) {
+            if (!blank(t[p - 1]))
+                continue;
+            size_t stop;
+            size_t q = wordskip_next(&c, p, &stop);
+            check_contract(t, len, p, q);
+            cr_assert_geq(stop, q);
+        }
+    }
+    free(t);
+}
+
+#if defined(__SSE2__)
+/* Lower-case prose with a few place-name-like words: the pass must run
+ * through the prose and stop just before each of them. */
+Test(wordskip, skips_prose_and_stops_before_work)
+{
+    static const char prose[] = "det blev besluttet at sagen skal behandles igen på et senere møde og at ";
+    unsigned char t[4096];
+    size_t len = 0, n = strlen(prose);
+    memset(pairs, 0, sizeof pairs);
+    add_pair('n', 'o');
+    while (len + n < 3000) {
+        memcpy(t + len, prose, n);
+        len += n;
+    }
+    size_t region = len;
+    memcpy(t + len, "Region nord ", 12);
+    len += 12;
+    while (len + n < sizeof t) {
+        memcpy(t + len, prose, n);
+        len += n;
+    }
+
+    struct wordskip_cursor c;
+    wordskip_start(&c, pairs, upper_boring, t, len);
+    size_t stop;
+    cr_assert_eq(wordskip_next(&c, 4, &stop), region, "prose before \"Region\" is skipped");
+    cr_assert_eq(stop, region);
+    /* "nord" starts with a pair */
+    cr_assert_eq(wordskip_next(&c, region + 7, &stop), region + 7);
+    cr_assert_eq(stop, region + 7);
+    size_t q = wordskip_next(&c, region + 12, &stop);
+    /* the last block the pass reads ends at least one byte before len */
+    cr_assert_gt(q + 130, len, "the prose after is skipped up to the last block (q = %zu of %zu)", q, len);
+    cr_assert_eq(stop, len);
+}
+#endif

@@ -50,19 +50,44 @@ enum { CONV_OK = 0, CONV_EILSEQ = 1, CONV_EOPEN = 2 };
 
 enum utf16_guess { GUESS_NONE, GUESS_LE, GUESS_BE };
 
+/* Bit 7 of each lane of x (eight bytes, as memcpy loads them) that holds
+ * byte c, exactly: computed on the low seven bits, so no lane borrows. */
+static inline uint64_t lanes_eq(uint64_t x, unsigned char c)
+{
+    uint64_t y = x ^ (ONES * c);
+    return ~(((y & ~HIGHS) + ONES * 0x7F) | y) & HIGHS;
+}
+
+/* The lane holding the next byte in memory, and the previous one. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define NEXT_LANE(m) ((m) << 8)
+#define PREV_LANE(m) ((m) >> 8)
+#else
+#define NEXT_LANE(m) ((m) >> 8)
+#define PREV_LANE(m) ((m) << 8)
+#endif
+
 /*
  * Bit 7 set in each byte lane of x that needs the byte-wise path: a byte
- * >= 0x80, or a control character other than line feed and tab.  Exact per
- * lane (computed on the low seven bits, so no lane borrows from its
- * neighbour): the first flagged lane is the first byte that needs care.
+ * >= 0x80 that is not part of a two-byte U+00C0..U+00FF letter (0xC3 and a
+ * continuation byte, both in x: Danish has one every few words, and they
+ * are copied as they are), or a control character other than line feed and
+ * tab.  Exact per lane: the first flagged lane is the first byte that needs
+ * care.
  */
 static inline uint64_t chunk_care(uint64_t x)
 {
     uint64_t low = x & ~HIGHS;
-    uint64_t ctl = ~(low + ONES * (0x80 - 0x20)) & HIGHS;          /* < 0x20 */
+    uint64_t ctl = ~(low + ONES * (0x80 - 0x20)) & ~x & HIGHS;     /* < 0x20 */
     uint64_t lf = low ^ (ONES * '\n'), tab = low ^ (ONES * '\t');
     uint64_t plain = (lf + ONES * 0x7F) & (tab + ONES * 0x7F); /* bit 7: neither */
-    return (x & HIGHS) | (ctl & plain);
+    uint64_t high = x & HIGHS;
+    if (!high)
+        return ctl & plain;
+    uint64_t cont = high & ~(x << 1); /* 10xxxxxx: bit 6 moved up to bit 7 */
+    uint64_t c3 = lanes_eq(x, 0xC3);
+    uint64_t lead = c3 & NEXT_LANE(cont), tail = cont & PREV_LANE(c3);
+    return (high & ~(lead | tail)) | (ctl & plain);
 }
 
 /* The first flagged lane of a chunk_care mask (non-zero), in memory order.
@@ -415,12 +440,15 @@ static bool sniff_binary(const unsigned char *in, size_t n)
     size_t nul = 0, ctrl = 0, nul_head = 0, other_head = 0;
 
     for (size_t i = 0; i < w; i++) {
-        /* text has no byte below 0x20 but TAB/LF/CR/FF: skip eight such
-         * bytes at a time */
+        /* text has no byte below 0x20 but TAB/LF/CR/FF: skip eight bytes
+         * at a time while that holds (line breaks included, or every line
+         * would stop the fast path) */
         while (i + 8 <= w) {
             uint64_t v;
             memcpy(&v, in + i, 8);
-            if ((v - 0x2020202020202020ULL) & ~v & 0x8080808080808080ULL)
+            uint64_t low = v & ~HIGHS;
+            uint64_t ctl = ~(low + ONES * (0x80 - 0x20)) & HIGHS & ~v; /* < 0x20 */
+            if (ctl && (ctl & ~(lanes_eq(v, '\n') | lanes_eq(v, '\t') | lanes_eq(v, '\r') | lanes_eq(v, '\f'))))
                 break;
             i += 8;
         }

@@ -263,6 +263,31 @@ Test(decode_norm, specials_across_fast_path_chunks)
     }
 }
 
+/* Danish letters (0xC3 and a continuation byte) are copied eight bytes at
+ * a time when both bytes are in the chunk: at every offset they must come
+ * out unchanged, and a stray continuation byte right after one must still
+ * be seen (the text is then not UTF-8). */
+Test(decode_norm, latin1_letters_at_every_chunk_offset)
+{
+    static const char letters[] = "\xC3\x86" "ble s\xC3\xB8" "er \xC3\xA5 \xC3\xA9\xC3\xA6\xC3\x98\xC3\x85";
+    for (size_t off = 0; off < 24; off++) {
+        char in[64];
+        size_t ln = sizeof letters - 1;
+        memset(in, 'x', sizeof in);
+        memcpy(in + off, letters, ln);
+        struct decode_result r = must_decode(in, 56);
+        cr_assert_str_eq(r.encoding, "utf-8", "off %zu", off);
+        cr_assert_eq(r.len, 56, "off %zu", off);
+        cr_assert(memcmp(r.text, in, 56) == 0, "off %zu: %s", off, r.text);
+        free(r.text);
+
+        memcpy(in + off, "\xC3\xA5\x85", 3);
+        r = must_decode(in, 56);
+        cr_assert_str_eq(r.encoding, "windows-1252", "off %zu: a stray continuation byte after a letter", off);
+        free(r.text);
+    }
+}
+
 Test(decode_norm, nbsp_and_soft_hyphen_in_1252)
 {
     static const char in[] = "a\xA0"

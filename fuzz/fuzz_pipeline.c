@@ -7,8 +7,10 @@
  *
  * Besides memory errors (ASan/UBSan) it checks the pipeline's promises: a
  * model always comes back, its JSON is produced, and a rejected model says
- * why with an error issue.
+ * why with an error issue; and that the gazetteer's vector pass finds the
+ * evidence its byte loop finds, in the raw bytes and in the decoded text.
  */
+#include "gazetteer.h"
 #include "model.h"
 #include "pipeline.h"
 
@@ -17,14 +19,28 @@
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
+static void same_evidence(const char *text, size_t n)
+{
+    struct gaz_evidence a, b;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    gazetteer_scan(text, n, 1.0, &a);
+    gazetteer_scan_bytewise(text, n, 1.0, &b);
+    if (memcmp(&a, &b, sizeof a) != 0)
+        abort();
+}
+
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
     enum stage_result r;
+    same_evidence((const char *)data, size);
     struct md_doc *doc = pipeline_run(data, size, "fuzz.txt", NULL, NULL, &r);
     if (!doc)
         abort();
     if (r == STAGE_REJECT && !pipeline_first_error(doc))
         abort();
+    if (doc->text)
+        same_evidence(doc->text, doc->text_len);
     struct buf out;
     buf_init(&out, 0);
     if (model_json(doc, &out, false) != 0 || out.len < 2 || out.data[0] != '{')

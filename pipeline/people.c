@@ -6,6 +6,8 @@
 #include "people.h"
 #include "text.h"
 
+#include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 
 static bool is_blank(char c)
@@ -24,24 +26,47 @@ static const char *const org_words[] = {
 
 static const char *const particles[] = {"af", "von", "van", "de", "la", "le", "du", "der", "den", "da", "di"};
 
-static bool word_in(const char *w, size_t wn, const char *const *list, size_t nlist)
+/* A word list with, for each first byte, the lengths its words have: most
+ * words tested start like no entry of that length and are rejected by one
+ * lookup instead of a walk over the list (people_is_name tests every word
+ * of every candidate name against both lists). */
+struct word_set {
+    const char *const *list;
+    size_t n;
+    uint32_t lens[256]; /* bit l: an entry of l bytes starts with this byte */
+};
+
+static struct word_set org_set = {org_words, sizeof org_words / sizeof *org_words, {0}};
+static struct word_set particle_set = {particles, sizeof particles / sizeof *particles, {0}};
+static pthread_once_t sets_once = PTHREAD_ONCE_INIT;
+
+static void sets_fill(struct word_set *set)
 {
-    char f[64];
+    for (size_t k = 0; k < set->n; k++) {
+        size_t l = strlen(set->list[k]);
+        if (l < 32)
+            set->lens[(unsigned char)set->list[k][0]] |= UINT32_C(1) << l;
+    }
+}
+
+static void sets_init(void)
+{
+    sets_fill(&org_set);
+    sets_fill(&particle_set);
+}
+
+static bool word_in(const char *w, size_t wn, const struct word_set *set)
+{
+    char f[32];
     if (wn == 0 || wn >= sizeof f)
         return false;
-    /* the first byte decides nearly every word: fold the rest only then */
-    char f0 = (char)((w[0] >= 'A' && w[0] <= 'Z') ? w[0] + 32 : w[0]);
-    bool folded = false;
-    for (size_t k = 0; k < nlist; k++) {
-        if (list[k][0] != f0 || strlen(list[k]) != wn)
-            continue;
-        if (!folded) {
-            text_fold(f, w, wn);
-            folded = true;
-        }
-        if (memcmp(f, list[k], wn) == 0)
+    unsigned char f0 = (unsigned char)((w[0] >= 'A' && w[0] <= 'Z') ? w[0] + 32 : w[0]);
+    if (!((set->lens[f0] >> wn) & 1u))
+        return false;
+    text_fold(f, w, wn);
+    for (size_t k = 0; k < set->n; k++)
+        if ((unsigned char)set->list[k][0] == f0 && strlen(set->list[k]) == wn && memcmp(f, set->list[k], wn) == 0)
             return true;
-    }
     return false;
 }
 
@@ -57,6 +82,7 @@ bool people_is_name(const char *s, size_t n)
     /* cheap rejections first: most segments tested are not names */
     if (n < 4 || n > 80 || !text_is_upper_at(s, n, 0) || !memchr(s, ' ', n))
         return false;
+    pthread_once(&sets_once, sets_init);
     size_t words = 0, caps = 0;
     size_t i = 0;
     while (i < n) {
@@ -73,7 +99,7 @@ bool people_is_name(const char *s, size_t n)
         for (size_t k = 0; k < wn; k++)
             if (not_in_name((unsigned char)w[k]))
                 return false;
-        if (word_in(w, wn, org_words, sizeof org_words / sizeof *org_words))
+        if (word_in(w, wn, &org_set))
             return false;
         if (text_is_upper_at(w, wn, 0)) {
             /* "S." initials are fine; an all-caps word of 2+ letters is an
@@ -81,7 +107,7 @@ bool people_is_name(const char *s, size_t n)
             if (wn >= 2 && text_is_all_caps(w, wn) && !(wn == 2 && w[1] == '.'))
                 return false;
             caps++;
-        } else if (!word_in(w, wn, particles, sizeof particles / sizeof *particles)) {
+        } else if (!word_in(w, wn, &particle_set)) {
             return false;
         }
     }

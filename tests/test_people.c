@@ -2,6 +2,7 @@
  * Tests for pipeline/people.c: lists of people as minutes print them.
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
 
 #include <string.h>
 
@@ -175,6 +176,31 @@ Test(people_is_name, not_names)
     cr_assert(!is_name("Bo"));
     cr_assert(!is_name("Punkt 3 Orientering"));
     cr_assert(!is_name("deltog fra punkt"));
+}
+
+/* Every organisation word rules a name out wherever it stands, in any
+ * case; every particle is allowed in lower case between capitals. */
+Test(people_is_name, organisation_words_and_particles)
+{
+    static const char *const orgs[] = {"Kommune", "kommunes", "REGION", "Regionen", "Hospital", "sygehuset",
+                                       "Plo", "Psykiatrien", "Forum", "Udvalg", "Direktør", "Borgmester",
+                                       "Læge", "Universitetshospital", "Kommunalbestyrelse", "Regionsråd",
+                                       "Repræsentant", "Chef", "Leder", "Medlemmer"};
+    static const char *const parts[] = {"af", "von", "van", "de", "la", "le", "du", "der", "den", "da", "di"};
+    char buf[128];
+    for (size_t k = 0; k < sizeof orgs / sizeof *orgs; k++) {
+        snprintf(buf, sizeof buf, "Anne %s Jensen", orgs[k]);
+        cr_assert(!is_name(buf), "%s", buf);
+        snprintf(buf, sizeof buf, "Anne Jensen %s", orgs[k]);
+        cr_assert(!is_name(buf), "%s", buf);
+    }
+    for (size_t k = 0; k < sizeof parts / sizeof *parts; k++) {
+        snprintf(buf, sizeof buf, "Anne %s Jensen", parts[k]);
+        cr_assert(is_name(buf), "%s", buf);
+    }
+    /* a word sharing an entry's first letter and length is not that entry */
+    cr_assert(is_name("Karin Kommuni Holm"));
+    cr_assert(!is_name("Anne dem Jensen"));
 }
 
 Test(people_group_of, keywords)

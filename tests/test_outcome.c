@@ -159,3 +159,29 @@ Test(outcome, followed_up_is_not_followed)
     const char *u = "Sagen blev fulgt op. Indstillingen blev fulgt.";
     cr_expect_str_eq(outcome_classify(u, strlen(u)), "approved");
 }
+
+/* Every form of every verb the classifier knows, in the sentence a
+ * committee writes; and a word of the same first letter and length that is
+ * none of them. */
+Test(outcome, every_known_form)
+{
+    static const struct {
+        const char *text, *want;
+    } cases[] = {
+        {"Sagen blev godkendt.", "approved"},        {"Udvalget godkendte sagen.", "approved"},
+        {"Udvalget godkender sagen.", "approved"},   {"Sagen godkendes.", "approved"},
+        {"Sagen blev tiltrådt.", "approved"},        {"Udvalget tiltrådte.", "approved"},
+        {"Udvalget tiltræder.", "approved"},         {"Indstillingen tiltrædes.", "approved"},
+        {"Forslaget blev vedtaget.", "approved"},    {"Udvalget vedtog forslaget.", "approved"},
+        {"Forslaget vedtages.", "approved"},         {"Indstillingen blev fulgt.", "approved"},
+        {"Indstillingen følges.", "approved"},       {"Forslaget blev forkastet.", "rejected"},
+        {"Udvalget forkastede forslaget.", "rejected"}, {"Forslaget blev afvist.", "rejected"},
+        {"Udvalget afviste forslaget.", "rejected"}, {"Punktet blev udsat.", "postponed"},
+        {"Punktet udsættes.", "postponed"},          {"Punktet blev udskudt.", "postponed"},
+        {"Punktet udskydes.", "postponed"},          {"Orienteringen blev taget til efterretning.", "noted"},
+        {"Sagen blev drøftet.", "discussed"},        {"Udvalget drøftede sagen.", "discussed"},
+        {"Sagen drøftes.", "discussed"},             {"Sagen blev gokendt.", "other"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++)
+        expect(cases[k].text, cases[k].want);
+}

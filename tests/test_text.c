@@ -97,3 +97,19 @@ Test(text, word_bytes_and_prefixes)
     cr_assert_not(text_is_all_caps("Økonomi", 8));
     cr_assert_not(text_is_all_caps("A 1", 3));
 }
+
+/* Equality ignores surrounding blanks and a trailing ':' or '.', and case
+ * (Danish letters too); the first byte's early exit changes nothing. */
+Test(text, eq_ci)
+{
+    cr_assert(text_eq_ci("  Bilag: ", 9, "bilag"));
+    cr_assert(text_eq_ci("BILAG.", 6, "bilag"));
+    cr_assert(text_eq_ci("\xC3\x86" "ble", 5, "\xC3\xA6" "ble"));
+    cr_assert(text_eq_ci(" : ", 3, ""));
+    cr_assert(!text_eq_ci(".", 1, "x"));
+    cr_assert(!text_eq_ci("", 0, "x"));
+    cr_assert(!text_eq_ci("Bilag 1", 7, "bilag"));
+    cr_assert(!text_eq_ci("Xbilag", 6, "bilag"));
+    cr_assert(!text_eq_ci("ble", 3, "\xC3\xA6" "ble"));
+    cr_assert(!text_eq_ci("Bila", 4, "bilag"));
+}

@@ -87,7 +87,7 @@ void chain_find_items(struct eng *e)
         if (!l->len || e->plain[i] || toc_contains(e, i))
             continue;
         struct heading_cand x;
-        if (!classify_candidate(l->s, l->len, &x))
+        if (!eng_candidate(e, i, &x))
             continue;
         x.line = i;
         if (nc == cap) {
@@ -129,9 +129,9 @@ void chain_find_items(struct eng *e)
             const char *v;
             size_t vn;
             struct heading_cand y;
-            if (sections_match(l->s, l->len, &m) || classify_labelled(l->s, l->len, classify_case_labels, &v, &vn) ||
+            if (eng_section(e, j, &m) || eng_case_label(e, j, &v, &vn) ||
                 classify_duration_line(l->s, l->len) >= 0 || (seen <= 2 && classify_case_ref(l->s, l->len)) ||
-                (classify_candidate(l->s, l->len, &y) && y.family == ENGINE_F_NUMPUB && y.number == x->number)) {
+                (eng_candidate(e, j, &y) && y.family == ENGINE_F_NUMPUB && y.number == x->number)) {
                 /* a heading is followed at once by its item's structure;
                  * a list item inside a decision only meets the next
                  * section heading after a while */

@@ -48,6 +48,86 @@ char *engine_dup_trim(struct md_doc *doc, const char *s, size_t n, const char *p
 }
 
 
+/* ---- remembered classifier answers (engine_internal.h) --------------------- */
+
+bool eng_candidate(struct eng *e, size_t i, struct heading_cand *c)
+{
+    if (!(e->known[i] & ENG_NOT_CANDIDATE)) {
+        if (classify_candidate(LN(e, i)->s, LN(e, i)->len, c))
+            return true;
+        e->known[i] |= ENG_NOT_CANDIDATE;
+    }
+    memset(c, 0, sizeof *c);
+    return false;
+}
+
+bool eng_section(struct eng *e, size_t i, struct section_match *m)
+{
+    if (e->known[i] & ENG_YES_SECTION) {
+        *m = e->sec[i];
+        return true;
+    }
+    if (!(e->known[i] & ENG_NOT_SECTION)) {
+        if (sections_match(LN(e, i)->s, LN(e, i)->len, m)) {
+            if (!e->sec)
+                e->sec = arena_alloc(e->scratch, e->L->n * sizeof *e->sec);
+            e->sec[i] = *m;
+            e->known[i] |= ENG_YES_SECTION;
+            return true;
+        }
+        e->known[i] |= ENG_NOT_SECTION;
+    }
+    memset(m, 0, sizeof *m);
+    return false;
+}
+
+bool eng_people_head(struct eng *e, size_t i, const char **group, bool *absent, size_t *inline_off)
+{
+    if (e->known[i] & ENG_YES_PEOPLE_HEAD) {
+        *group = e->ph[i].group;
+        *absent = e->ph[i].absent;
+        *inline_off = e->ph[i].inline_off;
+        return true;
+    }
+    if (!(e->known[i] & ENG_NOT_PEOPLE_HEAD)) {
+        if (classify_people_head(LN(e, i)->s, LN(e, i)->len, group, absent, inline_off)) {
+            if (!e->ph)
+                e->ph = arena_alloc(e->scratch, e->L->n * sizeof *e->ph);
+            e->ph[i] = (struct people_head){*group, *absent, *inline_off};
+            e->known[i] |= ENG_YES_PEOPLE_HEAD;
+            return true;
+        }
+        e->known[i] |= ENG_NOT_PEOPLE_HEAD;
+    }
+    *group = NULL;
+    *absent = false;
+    *inline_off = 0;
+    return false;
+}
+
+static bool labelled(struct eng *e, size_t i, const char *const *labels, unsigned bit, const char **v, size_t *vn)
+{
+    if (!(e->known[i] & bit)) {
+        if (classify_labelled(LN(e, i)->s, LN(e, i)->len, labels, v, vn))
+            return true;
+        e->known[i] |= (unsigned char)bit;
+    }
+    *v = NULL;
+    *vn = 0;
+    return false;
+}
+
+bool eng_case_label(struct eng *e, size_t i, const char **v, size_t *vn)
+{
+    return labelled(e, i, classify_case_labels, ENG_NOT_CASE_LABEL, v, vn);
+}
+
+bool eng_doc_label(struct eng *e, size_t i, const char **v, size_t *vn)
+{
+    return labelled(e, i, classify_doc_labels, ENG_NOT_DOC_LABEL, v, vn);
+}
+
+
 /* ---- driver ------------------------------------------------------------------ */
 
 void engine_parse(struct md_doc *doc, const struct lines *L, const struct engine_opts *opts)
@@ -56,8 +136,11 @@ void engine_parse(struct md_doc *doc, const struct lines *L, const struct engine
     buf_init(&e.tmp, 0);
     e.scratch = arena_create(); /* throw-away parses: freed below, not kept in the model */
     e.plain = arena_alloc(doc->arena, L->n + 1);
-    for (size_t i = 0; i < L->n; i++)
+    e.known = arena_alloc(doc->arena, L->n + 1);
+    for (size_t i = 0; i < L->n; i++) {
         e.plain[i] = L->v[i].len && !classify_maybe_structure(L->v[i].s, L->v[i].len);
+        e.known[i] = e.plain[i] ? ENG_NOT_ANY : 0;
+    }
 
     toc_find(&e);
     chain_find_items(&e);

@@ -15,6 +15,7 @@
 #include "engine.h"
 #include "lines.h"
 #include "model.h"
+#include "sections.h"
 #include "util.h"
 
 #define MAX_PEOPLE_BLOCK 256
@@ -45,7 +46,37 @@ struct eng {
     struct buf tmp;
     struct arena *scratch;      /* for throw-away parses */
     unsigned char *plain;       /* per line: 1 = prose, no classifier can match */
+    unsigned char *known;       /* per line: ENG_NOT_* / ENG_YES_* answers remembered */
+    struct section_match *sec;  /* per line, under ENG_YES_SECTION (made on first use) */
+    struct people_head *ph;     /* per line, under ENG_YES_PEOPLE_HEAD (made on first use) */
 };
+
+struct people_head {
+    const char *group;
+    bool absent;
+    size_t inline_off;
+};
+
+/* The classifiers several parts ask of the same line (the chain, each item,
+ * the roll call): a line's bytes never change, so the answer is remembered
+ * per line - a "no" as a bit, and for the two asked most of the same
+ * headings again (sections, people lists) a "yes" with its details.  Item
+ * headings and labels are rare enough to be computed again. */
+enum {
+    ENG_NOT_CANDIDATE = 1 << 0,
+    ENG_NOT_SECTION = 1 << 1,
+    ENG_NOT_PEOPLE_HEAD = 1 << 2,
+    ENG_NOT_CASE_LABEL = 1 << 3,
+    ENG_NOT_DOC_LABEL = 1 << 4,
+    ENG_NOT_ANY = 0x1F,
+    ENG_YES_SECTION = 1 << 5,
+    ENG_YES_PEOPLE_HEAD = 1 << 6,
+};
+bool eng_candidate(struct eng *e, size_t i, struct heading_cand *c);
+bool eng_section(struct eng *e, size_t i, struct section_match *m);
+bool eng_people_head(struct eng *e, size_t i, const char **group, bool *absent, size_t *inline_off);
+bool eng_case_label(struct eng *e, size_t i, const char **v, size_t *vn);
+bool eng_doc_label(struct eng *e, size_t i, const char **v, size_t *vn);
 
 static inline const struct line *LN(const struct eng *e, size_t i)
 {

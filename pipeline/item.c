@@ -277,9 +277,8 @@ static bool is_structure_line(struct eng *e, size_t i)
     const char *g, *v;
     bool ab;
     size_t io, vn;
-    return sections_match(l->s, l->len, &m) || classify_candidate(l->s, l->len, &c) ||
-           classify_people_head(l->s, l->len, &g, &ab, &io) || classify_labelled(l->s, l->len, classify_case_labels, &v, &vn) ||
-           classify_labelled(l->s, l->len, classify_doc_labels, &v, &vn) || classify_duration_line(l->s, l->len) >= 0 ||
+    return eng_section(e, i, &m) || eng_candidate(e, i, &c) || eng_people_head(e, i, &g, &ab, &io) ||
+           eng_case_label(e, i, &v, &vn) || eng_doc_label(e, i, &v, &vn) || classify_duration_line(l->s, l->len) >= 0 ||
            classify_case_ref(l->s, l->len) || sections_is_field_label(l->s, l->len);
 }
 
@@ -389,13 +388,13 @@ void item_parse(struct eng *e, size_t k)
         struct heading_cand c;
         struct section_match m;
         int d;
-        if (classify_labelled(s, n, classify_case_labels, &v, &vn)) {
+        if (eng_case_label(e, i, &v, &vn)) {
             if (!it->case_ref && !(vn == 1 && v[0] == '-'))
                 it->case_ref = engine_dup_trim(doc, v, vn, ".");
             sec_close(e, it, &sa);
             continue;
         }
-        if (classify_labelled(s, n, classify_doc_labels, &v, &vn)) {
+        if (eng_doc_label(e, i, &v, &vn)) {
             if (!it->doc_ref)
                 it->doc_ref = engine_dup_trim(doc, v, vn, ".");
             sec_close(e, it, &sa);
@@ -418,7 +417,7 @@ void item_parse(struct eng *e, size_t k)
                 it->duration_minutes = d;
             continue;
         }
-        if (classify_candidate(s, n, &c) && c.family == ENGINE_F_NUMPUB && c.number == it->number) {
+        if (eng_candidate(e, i, &c) && c.family == ENGINE_F_NUMPUB && c.number == it->number) {
             if (c.is_public != MD_UNKNOWN)
                 it->is_public = c.is_public;
             if (!it->title && c.title_len)
@@ -429,7 +428,7 @@ void item_parse(struct eng *e, size_t k)
         if (doc->meeting.body && strlen(doc->meeting.body) == n &&
             toc_matches(doc->meeting.body, n, s, n) && !seen_section)
             continue; /* the committee's name repeated under the heading */
-        if (sections_match(s, n, &m)) {
+        if (eng_section(e, i, &m)) {
             bool in_rec = sa.open && strcmp(sa.key, "recommendation") == 0;
             if (m.keep_line && in_rec) {
                 sec_add(&sa, s, n); /* "Det indstilles, at" inside Indstilling */

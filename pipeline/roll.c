@@ -71,9 +71,8 @@ static size_t collect_block(struct eng *e, size_t head, struct people_block *pb)
         bool ab;
         size_t io;
         struct heading_cand c;
-        if (l->len > 4000 || (!e->plain[i] && (classify_people_head(l->s, l->len, &g, &ab, &io) ||
-                                               classify_candidate(l->s, l->len, &c) ||
-                                               sections_match(l->s, l->len, &m) || toc_contains(e, i))))
+        if (l->len > 4000 || (!e->plain[i] && (eng_people_head(e, i, &g, &ab, &io) || eng_candidate(e, i, &c) ||
+                                               eng_section(e, i, &m) || toc_contains(e, i))))
             break;
         bool bare_name = people_is_name(l->s, l->len);
         if (!qualifies(e, l->s, l->len, vertical && attrs < 3)) {
@@ -226,7 +225,7 @@ void roll_parse(struct eng *e)
         const struct line *l = &L->v[i];
         struct people_block pb = {0};
         if (!l->len || e->plain[i] || toc_contains(e, i) ||
-            !classify_people_head(l->s, l->len, &pb.group, &pb.absent, &pb.inline_off))
+            !eng_people_head(e, i, &pb.group, &pb.absent, &pb.inline_off))
             continue;
         pb.head = i;
         size_t next = collect_block(e, i, &pb);

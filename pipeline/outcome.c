@@ -6,9 +6,7 @@
 #include "outcome.h"
 #include "text.h"
 
-#include <pthread.h>
 #include <stdbool.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,40 +23,49 @@
 enum hit { H_NONE, H_APPROVE, H_FULGT, H_REJECT, H_POSTPONE, H_NOTED, H_DISCUSS, H_TIL, H_BLEV, H_IKKE, H_HAR };
 
 
-/* The words the classifier reacts to, lower-case. */
-static const struct {
-    const char *w;
-    enum hit h;
-} words[] = {
-    {"godkendt", H_APPROVE}, {"godkendte", H_APPROVE}, {"godkender", H_APPROVE}, {"godkendes", H_APPROVE},
-    {"tiltrådt", H_APPROVE}, {"tiltrådte", H_APPROVE}, {"tiltræder", H_APPROVE}, {"tiltrædes", H_APPROVE},
-    {"vedtaget", H_APPROVE}, {"vedtog", H_APPROVE},     {"vedtages", H_APPROVE},  {"fulgt", H_FULGT},
-    {"følges", H_FULGT},     {"forkastet", H_REJECT},   {"forkastede", H_REJECT}, {"afvist", H_REJECT},
-    {"afviste", H_REJECT},   {"udsat", H_POSTPONE},     {"udsættes", H_POSTPONE}, {"udskudt", H_POSTPONE},
-    {"udskydes", H_POSTPONE}, {"efterretning", H_NOTED}, {"drøftet", H_DISCUSS},  {"drøftede", H_DISCUSS},
-    {"drøftes", H_DISCUSS},  {"til", H_TIL},            {"blev", H_BLEV},         {"ikke", H_IKKE},
-    {"har", H_HAR},          {"havde", H_HAR},
-};
-
-/* For each first byte, the lengths of the words above that start with it:
- * nearly every word of a decision is rejected by this one lookup. */
-static uint32_t word_lens[256];
-static pthread_once_t lens_once = PTHREAD_ONCE_INIT;
-
-static void lens_init(void)
+static bool is(const char *w, size_t n, const char *lit)
 {
-    for (size_t k = 0; k < sizeof words / sizeof *words; k++)
-        word_lens[(unsigned char)words[k].w[0]] |= UINT32_C(1) << strlen(words[k].w);
+    return strlen(lit) == n && memcmp(w, lit, n) == 0;
 }
 
+/* By first letter, so that a word costs a switch and a few compares. */
 static enum hit classify_word(const char *w, size_t n)
 {
-    if (n >= 32 || !((word_lens[(unsigned char)w[0]] >> n) & 1u))
+    if (n < 3 || n > 12)
         return H_NONE;
-    for (size_t k = 0; k < sizeof words / sizeof *words; k++)
-        if (words[k].w[0] == w[0] && strlen(words[k].w) == n && memcmp(words[k].w, w, n) == 0)
-            return words[k].h;
-    return H_NONE;
+    switch (w[0]) {
+    case 'g':
+        return (is(w, n, "godkendt") || is(w, n, "godkendte") || is(w, n, "godkender") || is(w, n, "godkendes"))
+                   ? H_APPROVE : H_NONE;
+    case 't':
+        if (is(w, n, "til"))
+            return H_TIL;
+        return (is(w, n, "tiltrådt") || is(w, n, "tiltrådte") || is(w, n, "tiltræder") || is(w, n, "tiltrædes"))
+                   ? H_APPROVE : H_NONE;
+    case 'v':
+        return (is(w, n, "vedtaget") || is(w, n, "vedtog") || is(w, n, "vedtages")) ? H_APPROVE : H_NONE;
+    case 'f':
+        if (is(w, n, "fulgt") || is(w, n, "følges"))
+            return H_FULGT;
+        return (is(w, n, "forkastet") || is(w, n, "forkastede")) ? H_REJECT : H_NONE;
+    case 'a':
+        return (is(w, n, "afvist") || is(w, n, "afviste")) ? H_REJECT : H_NONE;
+    case 'u':
+        return (is(w, n, "udsat") || is(w, n, "udsættes") || is(w, n, "udskudt") || is(w, n, "udskydes"))
+                   ? H_POSTPONE : H_NONE;
+    case 'e':
+        return is(w, n, "efterretning") ? H_NOTED : H_NONE;
+    case 'd':
+        return (is(w, n, "drøftet") || is(w, n, "drøftede") || is(w, n, "drøftes")) ? H_DISCUSS : H_NONE;
+    case 'b':
+        return is(w, n, "blev") ? H_BLEV : H_NONE;
+    case 'i':
+        return is(w, n, "ikke") ? H_IKKE : H_NONE;
+    case 'h':
+        return (is(w, n, "har") || is(w, n, "havde")) ? H_HAR : H_NONE;
+    default:
+        return H_NONE;
+    }
 }
 
 /* Word bytes of lower-cased text: ASCII letters and digits and the bytes of
@@ -91,7 +98,6 @@ static bool is_word_char(const char *f, size_t n, size_t i)
 
 const char *outcome_classify(const char *text, size_t n)
 {
-    pthread_once(&lens_once, lens_init);
     char stackbuf[2048];
     char *f = n < sizeof stackbuf ? stackbuf : xmalloc(n + 1);
     text_fold(f, text, n);

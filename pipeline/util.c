@@ -78,7 +78,8 @@ void arena_destroy(struct arena *a)
     free(a);
 }
 
-void *arena_alloc(struct arena *a, size_t n)
+/* n bytes, 16-aligned, not zeroed: for callers that write every byte. */
+static void *arena_take(struct arena *a, size_t n)
 {
     n = (n + 15) & ~(size_t)15;
     struct arena_chunk *c = a->head;
@@ -97,13 +98,19 @@ void *arena_alloc(struct arena *a, size_t n)
     }
     void *p = c->data + c->used;
     c->used += n;
+    return p;
+}
+
+void *arena_alloc(struct arena *a, size_t n)
+{
+    void *p = arena_take(a, n);
     memset(p, 0, n);
     return p;
 }
 
 char *arena_strndup(struct arena *a, const char *s, size_t n)
 {
-    char *p = arena_alloc(a, n + 1);
+    char *p = arena_take(a, n + 1);
     memcpy(p, s, n);
     p[n] = '\0';
     return p;
@@ -116,9 +123,11 @@ char *arena_strdup(struct arena *a, const char *s)
 
 void *arena_grow(struct arena *a, void *old, size_t old_n, size_t new_cap, size_t elem)
 {
-    void *p = arena_alloc(a, new_cap * elem);
-    if (old && old_n)
-        memcpy(p, old, old_n * elem);
+    unsigned char *p = arena_take(a, new_cap * elem);
+    size_t keep = old ? (old_n < new_cap ? old_n : new_cap) * elem : 0;
+    if (keep)
+        memcpy(p, old, keep);
+    memset(p + keep, 0, new_cap * elem - keep);
     return p;
 }
 

@@ -7,6 +7,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 static inline unsigned char fold_ascii(unsigned char c)
 {
     return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
@@ -109,32 +113,63 @@ bool text_eq_ci(const char *s, size_t n, const char *lit)
     return m == n && (m != 0 || lit[0] == '\0');
 }
 
+/* Is lit (litn bytes) at s[i] as find_ci wants it: a word start, and for
+ * whole also a word end? */
+static bool ci_at(const char *s, size_t n, size_t i, const char *lit, size_t litn, bool whole)
+{
+    if (i > 0 && text_is_word_at(s, n, i - 1))
+        return false;
+    if (!match_lit(s, n, i, lit))
+        return false;
+    return !(whole && text_is_word_at(s, n, i + litn));
+}
+
 static long find_ci(const char *s, size_t n, const char *lit, bool whole)
 {
     size_t litn = strlen(lit);
     if (litn == 0 || litn > n)
         return -1;
+    const char *end = s + n - litn + 1; /* one past the last start that fits */
+    size_t i = 0;
+#if defined(__SSE2__)
+    if (litn >= 2) {
+        /* Sixteen starts at a time: a start is a candidate when its first
+         * two bytes equal the literal's with bit 5 set on both sides - a
+         * superset of the case-insensitive match, confirmed by ci_at.  Two
+         * bytes, not one: callers look for words starting with common
+         * letters in whole documents. */
+        const __m128i b5 = _mm_set1_epi8(0x20);
+        const __m128i f = _mm_set1_epi8((char)(lit[0] | 0x20)), g = _mm_set1_epi8((char)(lit[1] | 0x20));
+        for (; i + 17 <= n && s + i < end; i += 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+            __m128i nx = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 1));
+            __m128i hit = _mm_and_si128(_mm_cmpeq_epi8(_mm_or_si128(v, b5), f), _mm_cmpeq_epi8(_mm_or_si128(nx, b5), g));
+            for (unsigned m = (unsigned)_mm_movemask_epi8(hit); m; m &= m - 1) {
+                size_t k = i + (size_t)__builtin_ctz(m);
+                if (s + k >= end)
+                    return -1;
+                if (ci_at(s, n, k, lit, litn, whole))
+                    return (long)k;
+            }
+        }
+        if (s + i >= end)
+            return -1;
+    }
+#endif
     unsigned char first = (unsigned char)lit[0];
     unsigned char first_up = (first >= 'a' && first <= 'z') ? (unsigned char)(first - 32) : first;
-    const char *end = s + n - litn + 1;
     /* memchr finds the next candidate first byte (either case) at memory
      * speed; each position is remembered so that no byte is scanned twice */
-    const char *a = memchr(s, first, (size_t)(end - s));
-    const char *b = first_up != first ? memchr(s, first_up, (size_t)(end - s)) : NULL;
+    const char *a = memchr(s + i, first, (size_t)(end - (s + i)));
+    const char *b = first_up != first ? memchr(s + i, first_up, (size_t)(end - (s + i))) : NULL;
     while (a || b) {
         const char *q = !a ? b : !b ? a : (a < b ? a : b);
         if (q == a)
             a = q + 1 < end ? memchr(q + 1, first, (size_t)(end - q - 1)) : NULL;
         else
             b = q + 1 < end ? memchr(q + 1, first_up, (size_t)(end - q - 1)) : NULL;
-        size_t i = (size_t)(q - s);
-        if (i > 0 && text_is_word_at(s, n, i - 1))
-            continue;
-        if (!match_lit(s, n, i, lit))
-            continue;
-        if (whole && text_is_word_at(s, n, i + litn))
-            continue;
-        return (long)i;
+        if (ci_at(s, n, (size_t)(q - s), lit, litn, whole))
+            return (long)(q - s);
     }
     return -1;
 }

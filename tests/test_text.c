@@ -6,6 +6,7 @@
 #include "text.h"
 
 #include <criterion/criterion.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -112,4 +113,51 @@ Test(text, eq_ci)
     cr_assert(!text_eq_ci("Xbilag", 6, "bilag"));
     cr_assert(!text_eq_ci("ble", 3, "\xC3\xA6" "ble"));
     cr_assert(!text_eq_ci("Bila", 4, "bilag"));
+}
+
+/* The first match by definition: every start, in order. */
+static long find_ref(const char *s, size_t n, const char *lit, bool whole)
+{
+    size_t ln = strlen(lit);
+    for (size_t i = 0; ln && i + ln <= n; i++) {
+        if (i > 0 && text_is_word_at(s, n, i - 1))
+            continue;
+        if (!text_prefix_ci(s + i, n - i, lit))
+            continue;
+        if (whole && text_is_word_at(s, n, i + ln))
+            continue;
+        return (long)i;
+    }
+    return -1;
+}
+
+/* The sixteen-starts-at-a-time search finds what the definition finds:
+ * literals in either case, inside words (no match), at the end, across
+ * every block boundary, near misses sharing two bytes, Danish letters. */
+Test(text, find_matches_the_definition_at_every_offset)
+{
+    static const char *const lits[] = {"mødeleder", "møde", "region", "re", "ekstraordinær", "æble", "ø", "x"};
+    static const char *const put[] = {"Mødeleder", "MØDELEDER", "mødelederen", "formødeleder", "Region", "regionerne",
+                                      "REgion", "æble", "Æble", "ØBLE", "møDe", "re", "mø", "ekstraordinært"};
+    char s[96];
+    uint64_t x = 0x243F6A8885A308D3u;
+    size_t found = 0;
+    for (size_t round = 0; round < 4000; round++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t n = 1 + x % sizeof s;
+        for (size_t i = 0; i < n; i++)
+            s[i] = "abcdemor ,.\n"[(x >> (i % 50)) % 12];
+        const char *p = put[(x >> 8) % (sizeof put / sizeof *put)];
+        size_t pn = strlen(p), at = (x >> 16) % n;
+        if (at + pn <= n)
+            memcpy(s + at, p, pn);
+        for (size_t k = 0; k < sizeof lits / sizeof *lits; k++) {
+            long want = find_ref(s, n, lits[k], true), got = text_find_word_ci(s, n, lits[k]);
+            cr_assert_eq(got, want, "word \"%s\" in \"%.*s\": %ld, want %ld", lits[k], (int)n, s, got, want);
+            want = find_ref(s, n, lits[k], false), got = text_find_prefix_ci(s, n, lits[k]);
+            cr_assert_eq(got, want, "prefix \"%s\" in \"%.*s\": %ld, want %ld", lits[k], (int)n, s, got, want);
+            found += got >= 0;
+        }
+    }
+    cr_assert_gt(found, 1000, "the texts must hold matches too (%zu)", found);
 }

@@ -324,11 +324,42 @@ int text_word_stem_any(const char *s, size_t n, const char *const *stems)
     return -1;
 }
 
+/* Eight bytes of s as one number, s[0] in the low byte, on any machine. */
+static inline uint64_t load_le64(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    return (uint64_t)u[0] | (uint64_t)u[1] << 8 | (uint64_t)u[2] << 16 | (uint64_t)u[3] << 24 |
+           (uint64_t)u[4] << 32 | (uint64_t)u[5] << 40 | (uint64_t)u[6] << 48 | (uint64_t)u[7] << 56;
+}
+
+/* Bit 7 of each lane of x holding byte c, exactly. */
+static inline uint64_t lanes_eq(uint64_t x, unsigned char c)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    uint64_t y = x ^ (ones * c);
+    return ~(((y & ~highs) + ones * 0x7F) | y) & highs;
+}
+
 size_t text_count_words_upto(const char *s, size_t n, size_t limit)
 {
     size_t w = 0;
     bool in = false;
-    for (size_t i = 0; i < n; i++) {
+    size_t i = 0;
+    /* Eight bytes at a time: a word starts at a non-blank lane whose
+     * previous lane (or the last byte of the chunk before) is blank.  The
+     * headings and list lines this is asked about are short, so a branch
+     * per byte cost more than the count. */
+    for (; i + 8 <= n && w <= limit; i += 8) {
+        const uint64_t highs = 0x8080808080808080ULL;
+        uint64_t x = load_le64(s + i);
+        uint64_t word = ~(lanes_eq(x, ' ') | lanes_eq(x, '\t')) & highs;
+        uint64_t starts = word & ~((word << 8) | (in ? 0x80u : 0u));
+        w += (size_t)(((starts >> 7) * 0x0101010101010101ULL) >> 56); /* lanes summed by a multiply */
+        in = (word >> 63) != 0;
+    }
+    if (w > limit)
+        return limit + 1;
+    for (; i < n; i++) {
         bool blank = s[i] == ' ' || s[i] == '\t';
         if (!blank && !in && ++w > limit)
             return w;

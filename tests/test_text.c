@@ -161,3 +161,26 @@ Test(text, find_matches_the_definition_at_every_offset)
     }
     cr_assert_gt(found, 1000, "the texts must hold matches too (%zu)", found);
 }
+
+/* Word counts, eight bytes at a time, agree with counting byte by byte,
+ * for every limit, with words and blanks across every chunk boundary. */
+Test(text, count_words_upto_at_every_offset)
+{
+    char s[80];
+    uint64_t x = 0xB7E151628AED2A6Bu;
+    for (size_t round = 0; round < 3000; round++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t n = x % sizeof s;
+        for (size_t i = 0; i < n; i++)
+            s[i] = "ab \t\xC3\xB8-"[(x >> (i % 53)) % 7];
+        size_t words = 0;
+        for (size_t i = 0; i < n; i++)
+            words += s[i] != ' ' && s[i] != '\t' && (i == 0 || s[i - 1] == ' ' || s[i - 1] == '\t');
+        for (size_t limit = 0; limit < 12; limit++) {
+            size_t want = words > limit ? limit + 1 : words;
+            size_t got = text_count_words_upto(s, n, limit);
+            cr_assert_eq(got, want, "\"%.*s\" limit %zu: %zu, want %zu", (int)n, s, limit, got, want);
+        }
+        cr_assert_eq(text_count_words(s, n), words);
+    }
+}

@@ -359,3 +359,35 @@ Test(json, appends_to_existing_content)
     buf_free(&b);
     model_destroy(d);
 }
+
+/* Strings with every byte the escaper must escape, at every offset of a
+ * sixteen- and an eight-byte chunk and in runs, read back by jansson as
+ * written. */
+Test(json, escapes_at_every_offset)
+{
+    static const char esc[] = "\"\\\n\t\x01\x1f";
+    char s[64];
+    for (size_t len = 1; len < sizeof s; len += 7) {
+        for (size_t off = 0; off < len; off++) {
+            for (size_t e = 0; e < sizeof esc - 1; e++) {
+                for (size_t i = 0; i < len; i++)
+                    s[i] = (char)('a' + i % 26);
+                s[off] = esc[e];
+                if (off + 3 < len)
+                    s[off + 3] = esc[(e + 1) % (sizeof esc - 1)]; /* a second one in the same chunk */
+                s[len] = '\0';
+                struct md_doc *d = model_create();
+                d->title = model_strdup(d, s);
+                struct buf b;
+                write_json(d, false, &b);
+                json_t *j = load(&b);
+                const char *got = json_string_value(json_object_get(j, "title"));
+                cr_assert_not_null(got);
+                cr_assert_str_eq(got, s, "len %zu off %zu escape %zu", len, off, e);
+                json_decref(j);
+                buf_free(&b);
+                model_destroy(d);
+            }
+        }
+    }
+}

@@ -466,3 +466,53 @@ Test(lines, page_break_inside_a_wrapped_paragraph_is_closed)
     buf_free(&w);
     buf_free(&b);
 }
+
+static enum lines_join never_join(const char *prev, size_t prev_len, const char *cur, size_t cur_len)
+{
+    (void)prev;
+    (void)prev_len;
+    (void)cur;
+    (void)cur_len;
+    return LINES_NEVER;
+}
+
+/* Line breaks are found sixteen bytes at a time: lines of every length,
+ * so that breaks fall at every offset of a block, come out as a naive
+ * split gives them (numbered, a run of blank lines kept as one). */
+Test(lines, breaks_at_every_offset)
+{
+    for (size_t step = 1; step < 70; step++) {
+        struct buf b;
+        buf_init(&b, 0);
+        size_t want = 0, len = 0;
+        for (size_t k = 0; len < 300; k++) {
+            size_t n = (k * step) % 71;         /* 0 = a blank line */
+            for (size_t i = 0; i < n; i++)
+                buf_putc(&b, (char)('a' + (k + i) % 26));
+            buf_putc(&b, '\n');
+            len += n + 1;
+        }
+        /* the naive split: count lines, blank runs kept as one */
+        const char *t = buf_cstr(&b);
+        int no = 0;
+        bool prev_blank = false;
+        struct lines L = split_with(t, never_join);
+        for (const char *p = t; *p;) {
+            const char *nl = strchr(p, '\n');
+            size_t n = (size_t)(nl - p);
+            no++;
+            if (n || !prev_blank || want == 0) {
+                cr_assert_lt(want, L.n, "step %zu: line %d missing", step, no);
+                cr_assert_eq(L.v[want].len, n, "step %zu: line %d", step, no);
+                cr_assert(memcmp(L.v[want].s, p, n) == 0, "step %zu: line %d", step, no);
+                cr_assert_eq(L.v[want].no, no, "step %zu: line %zu numbered %d, want %d", step, want, L.v[want].no, no);
+                want++;
+            }
+            prev_blank = n == 0;
+            p = nl + 1;
+        }
+        cr_assert(!L.truncated, "step %zu: %zu lines called too many", step, L.n);
+        cr_assert_leq(L.n, want + 1, "step %zu: %zu lines, want %zu", step, L.n, want);
+        buf_free(&b);
+    }
+}

@@ -482,6 +482,18 @@ static bool sniff_binary(const unsigned char *in, size_t n)
     size_t nul = 0, ctrl = 0, nul_head = 0, other_head = 0;
 
     for (size_t i = 0; i < w; i++) {
+#if defined(__SSE2__)
+        /* sixteen bytes at a time where SSE2 is there, the same test */
+        while (i + 16 <= w) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(in + i));
+            __m128i ctl = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v);
+            __m128i layout = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
+                                          _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\f'))));
+            if (_mm_movemask_epi8(_mm_andnot_si128(layout, ctl)))
+                break;
+            i += 16;
+        }
+#endif
         /* text has no byte below 0x20 but TAB/LF/CR/FF: skip eight bytes
          * at a time while that holds (line breaks included, or every line
          * would stop the fast path) */

@@ -564,3 +564,17 @@ Test(decode_strerror, distinct_messages)
     cr_assert_str_eq(decode_strerror(DECODE_EBINARY), "binary data, not text");
     cr_assert_not_null(decode_strerror(12345));
 }
+
+/* One NUL and one other control near the start mark a binary file even
+ * though both are too few to count: the sniff must see them at every
+ * offset of its chunks. */
+Test(decode_binary, nul_and_control_in_the_head_at_every_offset)
+{
+    for (size_t off = 0; off < 32; off++) {
+        unsigned char buf[300];
+        memset(buf, 'a', sizeof buf);
+        buf[40 + off] = 0x00;
+        buf[150 + off] = 0x01;
+        cr_assert_eq(expect_error(buf, sizeof buf, 0), DECODE_EBINARY, "off %zu", off);
+    }
+}

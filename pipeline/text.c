@@ -50,6 +50,50 @@ void text_fold(char *dst, const char *s, size_t n)
     }
 }
 
+bool text_fold_eq(const char *a, const char *b, size_t m, size_t cmp)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    size_t i = 0;
+    if (cmp > m)
+        cmp = m;
+    while (i < cmp) {
+        /* eight ASCII bytes of each, folded as text_fold does */
+        if (i + 8 <= cmp) {
+            uint64_t x, y;
+            memcpy(&x, a + i, 8);
+            memcpy(&y, b + i, 8);
+            if (!((x | y) & highs)) {
+                x |= (((x + ones * (0x80 - 'A')) ^ (x + ones * (0x80 - 'Z' - 1))) & highs) >> 2;
+                y |= (((y + ones * (0x80 - 'A')) ^ (y + ones * (0x80 - 'Z' - 1))) & highs) >> 2;
+                if (x != y)
+                    return false;
+                i += 8;
+                continue;
+            }
+        }
+        unsigned char c = (unsigned char)a[i], d = (unsigned char)b[i];
+        if (c == 0xC3 && i + 1 < m) {
+            /* text_fold pairs 0xC3 with the byte after it; where only one
+             * side has 0xC3 here, the folded texts differ here */
+            if (d != 0xC3)
+                return false;
+            if (i + 1 < cmp) {
+                unsigned char e = (unsigned char)a[i + 1], f = (unsigned char)b[i + 1];
+                e = (unsigned char)((e >= 0x80 && e <= 0x9E && e != 0x97) ? e + 0x20 : e);
+                f = (unsigned char)((f >= 0x80 && f <= 0x9E && f != 0x97) ? f + 0x20 : f);
+                if (e != f)
+                    return false;
+            }
+            i += 2;
+            continue;
+        }
+        if (fold_ascii(c) != fold_ascii(d))
+            return false;
+        i++;
+    }
+    return true;
+}
+
 bool text_is_word_at_high(const char *s, size_t n, size_t i)
 {
     /* Find the lead byte of this sequence. */

@@ -16,6 +16,10 @@
 /* Lower-cases ASCII and Latin-1 letters of UTF-8 s[0..n) into dst (n bytes). */
 void text_fold(char *dst, const char *s, size_t n);
 
+/* Do text_fold(a[0..m)) and text_fold(b[0..m)) agree on their first cmp
+ * bytes?  Without folding either: stops at the first difference. */
+bool text_fold_eq(const char *a, const char *b, size_t m, size_t cmp);
+
 /* Is the byte at s[i] part of a word (ASCII alnum or a non-ASCII letter)?
  * General punctuation (U+2000..U+206F: dashes, quotes) is not.  The ASCII
  * case, nearly every call, is inline; word scans call this per byte. */

@@ -68,13 +68,10 @@ bool toc_matches(const char *a, size_t an, const char *b, size_t bn)
     size_t m = an < bn ? an : bn;
     if (m < 6 && an != bn)
         return false;
-    char fa[256], fb[256];
-    if (m > sizeof fa)
-        m = sizeof fa;
-    text_fold(fa, a, m);
-    text_fold(fb, b, m);
+    if (m > 256)
+        m = 256;
     /* a truncated TOC title may end mid-word: compare all but the last 2 */
     size_t cmp = (an != bn && m > 12) ? m - 2 : m;
-    return memcmp(fa, fb, cmp) == 0;
+    return text_fold_eq(a, b, m, cmp);
 }
 

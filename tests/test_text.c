@@ -184,3 +184,46 @@ Test(text, count_words_upto_at_every_offset)
         cr_assert_eq(text_count_words(s, n), words);
     }
 }
+
+/* text_fold_eq agrees with folding both and comparing: random pairs of
+ * strings of letters in both cases, Danish letters, the multiplication
+ * sign, a 0xC3 at the very end, for every m and cmp. */
+Test(text, fold_eq_matches_fold_and_compare)
+{
+    static const char *const units[] = {"a", "A", "z", "Z", "\xC3\xA6", "\xC3\x86", "\xC3\x97", "\xC3\xB7", "\xC3",
+                                        " ", "-", "1", "\xE2\x80\x93"};
+    uint64_t x = 0x13198A2E03707344u;
+    size_t same = 0;
+    for (size_t round = 0; round < 20000; round++) {
+        char a[48], b[48], fa[48], fb[48];
+        size_t an = 0, bn = 0;
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t want = 1 + x % 40;
+        while (an < want) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            const char *u = units[x % (sizeof units / sizeof *units)];
+            size_t un = strlen(u);
+            if (an + un > want)
+                break;
+            memcpy(a + an, u, un);
+            /* b: mostly the same text in the other case, sometimes not */
+            const char *v = (x >> 20) % 9 == 0 ? units[(x >> 24) % (sizeof units / sizeof *units)] : u;
+            if ((x >> 30) % 2 && strlen(v) == 1 && v[0] >= 'a' && v[0] <= 'z')
+                b[bn] = (char)(v[0] - 32), bn++;
+            else if (strlen(v) == un)
+                memcpy(b + bn, v, un), bn += un;
+            else
+                memcpy(b + bn, u, un), bn += un;
+            an += un;
+        }
+        size_t m = an < bn ? an : bn;
+        text_fold(fa, a, m);
+        text_fold(fb, b, m);
+        for (size_t cmp = 0; cmp <= m; cmp++) {
+            bool want_eq = memcmp(fa, fb, cmp) == 0;
+            cr_assert_eq(text_fold_eq(a, b, m, cmp), want_eq, "round %zu m %zu cmp %zu", round, m, cmp);
+            same += want_eq && cmp == m;
+        }
+    }
+    cr_assert_gt(same, 1000, "equal pairs must be tested too (%zu)", same);
+}

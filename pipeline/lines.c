@@ -79,30 +79,13 @@ static void flatten_cells(struct arena *a, struct line *l)
     l->len = o;
 }
 
-/* Characters (not bytes) in UTF-8: bytes minus continuation bytes, eight
- * at a time (a continuation byte has bit 7 set and bit 6 clear). */
-static size_t chars(const char *s, size_t n)
-{
-    size_t cont = 0, i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t v;
-        memcpy(&v, s + i, 8);
-        /* one bit per continuation byte at bit 7 of its lane: sum the
-         * lanes with a multiply (no popcount instruction needed) */
-        uint64_t m = (v & ~(v << 1) & 0x8080808080808080ULL) >> 7;
-        cont += (size_t)((m * 0x0101010101010101ULL) >> 56);
-    }
-    for (; i < n; i++)
-        cont += ((unsigned char)s[i] & 0xC0) == 0x80;
-    return n - cont;
-}
 
 static size_t first_word_chars(const char *s, size_t n)
 {
     size_t i = 0;
     while (i < n && s[i] != ' ' && s[i] != '\t')
         i++;
-    return chars(s, i);
+    return text_chars(s, i);
 }
 
 /*
@@ -122,7 +105,7 @@ static size_t wrap_width(const struct line *v, size_t n)
             longer++;
             continue;
         }
-        size_t c = chars(v[i].s, v[i].len);
+        size_t c = text_chars(v[i].s, v[i].len);
         if (c > 140)
             longer++;
         else
@@ -393,7 +376,7 @@ void lines_split(struct arena *a, const char *text, size_t len, lines_structural
              * one-line list entry also ends near the margin), or the next
              * page starts in lower case, mid-sentence. */
             if (brk[k] && o > 0 && k + 1 < n && v[o - 1].len && !ends_sentence(&v[o - 1]) &&
-                chars(v[o - 1].s, v[o - 1].len) + 15 >= w &&
+                text_chars(v[o - 1].s, v[o - 1].len) + 15 >= w &&
                 ((o > 1 && v[o - 2].len) || text_is_lower_at(v[k + 1].s, v[k + 1].len, 0) || unfinished(&v[o - 1])))
                 continue;
             v[o++] = v[k];
@@ -406,7 +389,7 @@ void lines_split(struct arena *a, const char *text, size_t len, lines_structural
             const struct line *prev = &v[k - 1], *cur = &v[k];
             if (!prev->len || !cur->len)
                 continue;
-            size_t pc = chars(prev->s, prev->len);
+            size_t pc = text_chars(prev->s, prev->len);
             /* an unfinished line ("… (DokID: 11065832 -") continues even
              * when converters broke it early */
             bool open = unfinished(prev);

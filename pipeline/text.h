@@ -16,6 +16,11 @@
 /* Lower-cases ASCII and Latin-1 letters of UTF-8 s[0..n) into dst (n bytes). */
 void text_fold(char *dst, const char *s, size_t n);
 
+/* Characters (not bytes) in UTF-8 s[0..n): bytes minus continuation bytes
+ * (bit 7 set, bit 6 clear), many at a time - the wrap detection asks this
+ * of every line. */
+size_t text_chars(const char *s, size_t n);
+
 /* Do text_fold(a[0..m)) and text_fold(b[0..m)) agree on their first cmp
  * bytes?  Without folding either: stops at the first difference. */
 bool text_fold_eq(const char *a, const char *b, size_t m, size_t cmp);

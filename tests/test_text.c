@@ -227,3 +227,42 @@ Test(text, fold_eq_matches_fold_and_compare)
     }
     cr_assert_gt(same, 1000, "equal pairs must be tested too (%zu)", same);
 }
+
+/* Characters of UTF-8 text, many bytes at a time, against counting the
+ * bytes that are not continuation bytes: every length up to 600, Danish
+ * letters and three-byte characters at every offset. */
+Test(text, chars_at_every_length)
+{
+    static const char *const units[] = {"a", " ", "\xC3\xA6", "\xC3\x98", "\xE2\x80\x93", "1"};
+    char s[640];
+    uint64_t x = 0xA4093822299F31D0u;
+    for (size_t round = 0; round < 3000; round++) {
+        size_t n = 0;
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t want_len = x % 600;
+        while (n < want_len) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            const char *u = units[x % (sizeof units / sizeof *units)];
+            memcpy(s + n, u, strlen(u));
+            n += strlen(u);
+        }
+        size_t want = 0;
+        for (size_t i = 0; i < n; i++)
+            want += ((unsigned char)s[i] & 0xC0) != 0x80;
+        cr_assert_eq(text_chars(s, n), want, "round %zu, %zu bytes", round, n);
+        /* and every prefix of the first bytes, for the short paths */
+        if (round < 100)
+            for (size_t k = 0; k <= n && k < 40; k++) {
+                size_t w = 0;
+                for (size_t i = 0; i < k; i++)
+                    w += ((unsigned char)s[i] & 0xC0) != 0x80;
+                cr_assert_eq(text_chars(s, k), w, "prefix %zu", k);
+            }
+    }
+    /* longer than one batch of per-lane counts (255 x 16 bytes) */
+    static char long_text[9001];
+    for (size_t i = 0; i + 1 < sizeof long_text; i += 2)
+        memcpy(long_text + i, "\xC3\xB8", 2);
+    long_text[9000] = 'x';
+    cr_assert_eq(text_chars(long_text, 9001), 4501);
+}

@@ -184,14 +184,9 @@ bool text_prefix_ci_rest(const char *s, size_t n, const char *lit)
     return match_lit(s, n, 0, lit) != 0;
 }
 
-bool text_eq_ci(const char *s, size_t n, const char *lit)
+bool text_eq_ci_rest(const char *s, size_t n, const char *lit)
 {
     text_trim(&s, &n);
-    /* the first byte decides nearly every call (callers try a list of
-     * literals on each line): before the trailing punctuation is looked at */
-    unsigned char l0 = (unsigned char)lit[0], c0 = n ? (unsigned char)s[0] : 0;
-    if (n && l0 && l0 < 0x80 && c0 != l0 && !(l0 >= 'a' && l0 <= 'z' && c0 == l0 - 32))
-        return false;
     while (n && (s[n - 1] == ':' || s[n - 1] == '.'))
         n--;
     text_trim(&s, &n);

@@ -56,8 +56,19 @@ static inline bool text_prefix_ci(const char *s, size_t n, const char *lit)
     return text_prefix_ci_rest(s, n, lit);
 }
 /* Case-insensitive equality with a lower-case literal, ignoring a trailing
- * ':' or '.' and surrounding blanks in s. */
-bool text_eq_ci(const char *s, size_t n, const char *lit);
+ * ':' or '.' and surrounding blanks in s.  Inline up to the first byte,
+ * which decides nearly every call: callers try lists of literals on each
+ * line. */
+bool text_eq_ci_rest(const char *s, size_t n, const char *lit);
+static inline bool text_eq_ci(const char *s, size_t n, const char *lit)
+{
+    while (n && (*s == ' ' || *s == '\t'))
+        s++, n--;
+    unsigned char l0 = (unsigned char)lit[0], c0 = n ? (unsigned char)s[0] : 0;
+    if (n && l0 && l0 < 0x80 && c0 != l0 && !(l0 >= 'a' && l0 <= 'z' && c0 == l0 - 32))
+        return false;
+    return text_eq_ci_rest(s, n, lit);
+}
 /* First case-insensitive occurrence of lit (lower-case) in s as a whole word
  * (not preceded or followed by a word byte); -1 if none.  lit may contain
  * spaces.  Linear in n for the short literals the parsers use. */

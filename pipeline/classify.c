@@ -220,6 +220,10 @@ bool classify_case_ref(const char *s, size_t n)
 /* "Sags ID: X", "Sagsnr.: X", "Dok ID: X" … -> value */
 bool classify_labelled(const char *s, size_t n, const char *const *labels, const char **v, size_t *vn)
 {
+    /* every label is followed by a colon: most lines have none, and one
+     * memchr answers for all the labels */
+    if (!memchr(s, ':', n))
+        return false;
     char f2[2];
     text_first2(s, n, f2);
     for (size_t k = 0; labels[k]; k++) {

@@ -65,13 +65,16 @@ static inline void classify16(const unsigned char *s, unsigned k, struct classes
     __m128i nx = _mm_loadu_si128((const __m128i *)(const void *)(s + 1));
     __m128i alpha = in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z');
     __m128i digit = in_range(v, '0', '9');
-    __m128i hard = _mm_or_si128(_mm_or_si128(is_byte(v, 0xC2), is_byte(v, 0xE2)), in_range(v, 0xF5, 0xFF));
+    /* 0xC2 and 0xE2 differ only in bit 5 */
+    __m128i hard = _mm_or_si128(is_byte(_mm_and_si128(v, _mm_set1_epi8((char)0xDF)), 0xC2), in_range(v, 0xF5, 0xFF));
     __m128i latin_lower = _mm_and_si128(is_byte(v, 0xC3), in_range(nx, 0x9F, 0xBF));
+    /* a letter is lower case when bit 5 is set */
+    __m128i bit5 = is_byte(_mm_and_si128(v, _mm_set1_epi8(0x20)), 0x20);
     uint64_t h = bits(hard);
     /* a word byte: letter, digit, or a high byte that is not "hard" */
     c->word |= (bits(_mm_or_si128(alpha, digit)) | (bits(v) & ~h)) << k;
-    c->lower |= bits(in_range(v, 'a', 'z')) << k;
-    c->upper |= bits(in_range(v, 'A', 'Z')) << k;
+    c->lower |= bits(_mm_and_si128(alpha, bit5)) << k;
+    c->upper |= bits(_mm_andnot_si128(bit5, alpha)) << k;
     c->latin_lower |= bits(latin_lower) << k;
     c->hard |= h << k;
 }

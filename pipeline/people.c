@@ -1,8 +1,6 @@
 /*
  * people: see people.h.
  */
-/* memmem */
-#define _GNU_SOURCE
 #include "people.h"
 #include "text.h"
 
@@ -242,6 +240,18 @@ static bool pure_org(const char *s, size_t n)
 
 /* Parenthesised notes: "(Fravær)", "(medformand)", "(sekretariat)",
  * "(deltog fra punkt 3)"; and a trailing "- mødeleder". */
+/* Does s hold "deleder" (the cheap test before looking for "mødeleder")?
+ * memchr and a compare: glibc's memmem prepares a search that costs more
+ * than these short segments. */
+static bool has_deleder(const char *s, size_t n)
+{
+    const char *end = s + n;
+    for (const char *p = s; end - p >= 7 && (p = memchr(p, 'd', (size_t)(end - p - 6))); p++)
+        if (memcmp(p, "deleder", 7) == 0)
+            return true;
+    return false;
+}
+
 static void take_notes(struct arena *a, struct person *p, struct seg *g)
 {
     /* a few notes at most ("(medformand) - mødeleder"); bounded so that a
@@ -249,7 +259,7 @@ static void take_notes(struct arena *a, struct person *p, struct seg *g)
     for (int round = 0; round < 6; round++) {
         const char *s = g->s;
         size_t n = g->n;
-        long at = n >= 10 && memmem(s, n, "deleder", 7) ? text_find_word_ci(s, n, "mødeleder") : -1;
+        long at = n >= 10 && has_deleder(s, n) ? text_find_word_ci(s, n, "mødeleder") : -1;
         if (at >= 0) {
             p->chair = true;
             size_t e = (size_t)at;

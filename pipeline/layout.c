@@ -44,10 +44,23 @@ const struct layout *layout_by_name(const char *name)
     return NULL;
 }
 
+/* The next line at or after i (< n) that may start with lit: by the first
+ * bytes when L has them (memchr jumps over the rest), else i itself.  A
+ * line with leading blanks is a candidate by its first other byte, which
+ * is what text_eq_ci compares; text_prefix_ci then rejects it as before. */
+static size_t next_candidate(const struct lines *L, const char *lit, size_t i, size_t n)
+{
+    unsigned char l0 = (unsigned char)lit[0];
+    if (!L->first || l0 == 0 || l0 == ' ' || l0 == '\t')
+        return i;
+    const unsigned char *p = memchr(L->first + i, l0, n - i);
+    return p ? (size_t)(p - L->first) : n;
+}
+
 size_t layout_count_prefix(const struct lines *L, const char *lit, size_t max)
 {
     size_t c = 0, n = max && max < L->n ? max : L->n;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; (i = next_candidate(L, lit, i, n)) < n; i++)
         if (L->v[i].len && text_prefix_ci(L->v[i].s, L->v[i].len, lit))
             c++;
     return c;
@@ -56,7 +69,7 @@ size_t layout_count_prefix(const struct lines *L, const char *lit, size_t max)
 size_t layout_count_equal(const struct lines *L, const char *lit, size_t max)
 {
     size_t c = 0, n = max && max < L->n ? max : L->n;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; (i = next_candidate(L, lit, i, n)) < n; i++)
         if (L->v[i].len && text_eq_ci(L->v[i].s, L->v[i].len, lit))
             c++;
     return c;

@@ -443,4 +443,12 @@ void lines_split(struct arena *a, const char *text, size_t len, lines_structural
     }
     out->v = v;
     out->n = n;
+    out->first = arena_alloc(a, n + 1);
+    for (size_t k = 0; k < n; k++) {
+        size_t j = 0;
+        while (j < v[k].len && (v[k].s[j] == ' ' || v[k].s[j] == '\t'))
+            j++;
+        unsigned char c = j < v[k].len ? (unsigned char)v[k].s[j] : 0;
+        out->first[k] = (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
+    }
 }

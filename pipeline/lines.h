@@ -30,6 +30,10 @@ struct lines {
     size_t joined_wraps;
     size_t wrap_width;  /* detected hard-wrap width in characters, 0 = not wrapped */
     bool truncated;     /* more than LINES_MAX lines: the rest was not read */
+    /* per line: its first byte after blanks, ASCII letters in lower case,
+     * 0 for a blank line (may be NULL): lets a search for lines starting
+     * with a literal jump between candidates with memchr */
+    unsigned char *first;
 };
 
 /* No minutes have this many lines; the cap bounds memory on hostile input. */

@@ -7,11 +7,16 @@
  */
 #include <criterion/criterion.h>
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "layout.h"
+#include "lines.h"
 #include "pipeline.h"
+#include "text.h"
+#include "util.h"
 
 #define SEED_DIR TEST_DATA_DIR "/seeds"
 
@@ -116,4 +121,47 @@ Test(layouts, source_is_recorded)
     cr_assert_eq(strlen(d->sha256), 64);
     cr_assert_gt(d->source_bytes, 0);
     model_destroy(d);
+}
+
+/* The layouts count lines that start with (or are) a literal by jumping
+ * between lines with the right first byte: the counts must be those of
+ * asking every line, in any case, with leading blanks, Danish first
+ * letters, and with the first-byte index absent. */
+Test(layouts, line_counts_by_first_byte_match_every_line)
+{
+    static const char *const starts[] = {"Punkt 3", "punkt 4", "PUNKT 5", "Punktum", "Beslutning", "beslutning:",
+                                         "BESLUTNING.", "Beslutning i mødet", "Åben", "åben", "  Beslutning",
+                                         "\tpunkt 9", "Dok ID: 1", "Sags ID: 2", "x", "", "Det indstilles, at"};
+    static const char *const lits[] = {"punkt ", "beslutning", "\xC3\xA5" "ben", "dok id:", "sags id:", "det indstilles", " x"};
+    uint64_t x = 0x082EFA98EC4E6C89u;
+    for (int round = 0; round < 200; round++) {
+        struct buf b;
+        buf_init(&b, 0);
+        for (int k = 0; k < 60; k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            buf_puts(&b, starts[x % (sizeof starts / sizeof *starts)]);
+            buf_putc(&b, '\n');
+        }
+        struct arena *a = arena_create();
+        struct lines L;
+        lines_split(a, buf_cstr(&b), b.len, NULL, &L);
+        cr_assert_not_null(L.first);
+        for (size_t k = 0; k < sizeof lits / sizeof *lits; k++) {
+            for (size_t max = 0; max < 70; max += 23) {
+                size_t n = max && max < L.n ? max : L.n, pre = 0, eq = 0;
+                for (size_t i = 0; i < n; i++) {
+                    pre += L.v[i].len && text_prefix_ci(L.v[i].s, L.v[i].len, lits[k]);
+                    eq += L.v[i].len && text_eq_ci(L.v[i].s, L.v[i].len, lits[k]);
+                }
+                cr_assert_eq(layout_count_prefix(&L, lits[k], max), pre, "prefix \"%s\" max %zu", lits[k], max);
+                cr_assert_eq(layout_count_equal(&L, lits[k], max), eq, "equal \"%s\" max %zu", lits[k], max);
+                struct lines bare = L;
+                bare.first = NULL;
+                cr_assert_eq(layout_count_prefix(&bare, lits[k], max), pre);
+                cr_assert_eq(layout_count_equal(&bare, lits[k], max), eq);
+            }
+        }
+        arena_destroy(a);
+        buf_free(&b);
+    }
 }

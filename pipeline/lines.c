@@ -336,6 +336,9 @@ void lines_split(struct arena *a, const char *text, size_t len, lines_structural
      * place: a marked blank is only added after a dropped footer, so the
      * write position never passes the read position. */
     struct line *v = raw;
+    /* most documents have no table cells at all: one memchr for the text
+     * instead of one per line */
+    bool bars = memchr(text, '|', len) != NULL;
     unsigned char *brk = arena_alloc(a, rn + 1); /* 1: this blank line is a page break */
     size_t n = 0;
     bool in_break = false;
@@ -360,7 +363,7 @@ void lines_split(struct arena *a, const char *text, size_t len, lines_structural
         in_break = false;
         v[n] = *r;
         brk[n] = 0;
-        if (r->len && has_cells(r->s, r->len))
+        if (bars && r->len && has_cells(r->s, r->len))
             flatten_cells(a, &v[n]);
         n++;
     }

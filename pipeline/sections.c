@@ -5,6 +5,7 @@
 #include "sections.h"
 #include "text.h"
 
+#include <pthread.h>
 #include <string.h>
 
 enum form {
@@ -67,6 +68,29 @@ static const struct {
     {"oplæg", "other", WHOLE},
 };
 
+#define NHEADINGS (sizeof headings / sizeof *headings)
+_Static_assert(NHEADINGS < 256, "by_first holds heading indices in a byte");
+
+/* The headings by their first byte, in table order within each byte:
+ * bucket b is by_first[first_at[b] .. first_at[b + 1]).  Built once; a
+ * line is then compared with the few headings that start like it, not the
+ * whole table. */
+static unsigned char by_first[NHEADINGS];
+static unsigned short first_at[257];
+static pthread_once_t first_once = PTHREAD_ONCE_INIT;
+
+static void first_init(void)
+{
+    for (size_t k = 0; k < NHEADINGS; k++)
+        first_at[(unsigned char)headings[k].text[0] + 1]++;
+    for (size_t b = 0; b < 256; b++)
+        first_at[b + 1] = (unsigned short)(first_at[b + 1] + first_at[b]);
+    unsigned short fill[256];
+    memcpy(fill, first_at, sizeof fill);
+    for (size_t k = 0; k < NHEADINGS; k++)
+        by_first[fill[(unsigned char)headings[k].text[0]]++] = (unsigned char)k;
+}
+
 static const char *const field_labels[] = {
     "sags id", "sagsnr", "sagsnummer", "sag nr", "dok id", "dok.nr", "dokumentnr", "j.nr",
     "forventet varighed", "varighed", "mødeleder", "deltagere", "mødedeltagere", "mødedato",
@@ -124,7 +148,10 @@ bool sections_match(const char *s, size_t n, struct section_match *m)
         return false;
     char f2[2];
     text_first2(s, n, f2);
-    for (size_t k = 0; k < sizeof headings / sizeof *headings; k++) {
+    pthread_once(&first_once, first_init);
+    unsigned char f0 = (unsigned char)f2[0];
+    for (size_t j = first_at[f0]; j < first_at[f0 + 1]; j++) {
+        size_t k = by_first[j];
         const char *h = headings[k].text;
         if (!text_first2_may_match(f2, h) || !text_prefix_ci(s, n, h))
             continue;
@@ -217,7 +244,7 @@ bool sections_is_field_label(const char *s, size_t n)
 
 const char *sections_keyword(size_t i)
 {
-    size_t nh = sizeof headings / sizeof *headings;
+    size_t nh = NHEADINGS;
     if (i < nh)
         return headings[i].text;
     i -= nh;

@@ -15,6 +15,7 @@
 #include "layout.h"
 #include "lines.h"
 #include "pipeline.h"
+#include "sections.h"
 #include "text.h"
 #include "util.h"
 
@@ -164,4 +165,30 @@ Test(layouts, line_counts_by_first_byte_match_every_line)
         arena_destroy(a);
         buf_free(&b);
     }
+}
+
+/* Every section heading in the table is found, written as a heading
+ * (capital first letter, alone on its line) - whatever its first byte,
+ * now that headings are looked up by it. */
+Test(layouts, every_section_heading_is_found)
+{
+    size_t found = 0;
+    for (size_t i = 0; sections_keyword(i); i++) {
+        const char *h = sections_keyword(i);
+        char line[128];
+        size_t n = strlen(h);
+        if (n + 1 >= sizeof line)
+            continue;
+        memcpy(line, h, n + 1);
+        if (line[0] >= 'a' && line[0] <= 'z')
+            line[0] = (char)(line[0] - 32);
+        else if ((unsigned char)line[0] == 0xC3)
+            line[1] = (char)((unsigned char)line[1] - 0x20); /* æ ø å -> Æ Ø Å */
+        struct section_match m;
+        if (sections_match(line, n, &m))
+            found++;
+        else
+            cr_assert(sections_is_field_label(line, n), "\"%s\" is neither a heading nor a field label", line);
+    }
+    cr_assert_gt(found, 40, "only %zu headings found", found);
 }

@@ -185,20 +185,42 @@ static void jw_str(struct jw *w, const char *s)
 #if defined(__SSE2__)
     /* Sixteen bytes at a time: the bytes to escape come as a bit mask, so
      * a section's line breaks (one every line) cost a bit each, not a trip
-     * through the byte loop. */
-    for (; i + 16 <= n; i += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-        __m128i esc = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v),
-                                   _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-                                                _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
-        for (unsigned m = (unsigned)_mm_movemask_epi8(esc); m; m &= m - 1) {
-            size_t k = i + (size_t)__builtin_ctz(m);
+     * through a byte loop.  The last partial block is the string's last
+     * sixteen bytes (or a padded copy of a short string), with the lanes
+     * already done masked out: no byte loop at all. */
+    const __m128i ctl = _mm_set1_epi8(0x1F), quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+    for (;;) {
+        __m128i v;
+        size_t base;
+        unsigned keep;
+        if (i + 16 <= n) {
+            v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+            base = i;
+            keep = 0xFFFF;
+        } else if (i == n) {
+            break;
+        } else if (n >= 16) {
+            base = n - 16;
+            v = _mm_loadu_si128((const __m128i *)(const void *)(s + base));
+            keep = 0xFFFFu & ~((1u << (i - base)) - 1);
+        } else {
+            char pad[16] = {0};
+            memcpy(pad, s, n);
+            v = _mm_loadu_si128((const __m128i *)(const void *)pad);
+            base = 0;
+            keep = (1u << n) - 1;
+        }
+        __m128i esc = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v, ctl), v),
+                                   _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)));
+        for (unsigned m = (unsigned)_mm_movemask_epi8(esc) & keep; m; m &= m - 1) {
+            size_t k = base + (size_t)__builtin_ctz(m);
             jw_raw(w, s + run, k - run);
             jw_escape(w, (unsigned char)s[k]);
             run = k + 1;
         }
+        i = base + 16 < n ? base + 16 : n;
     }
-#endif
+#else
     while (i < n) {
         /* eight plain bytes at a time (no control byte, quote or
          * backslash among them), within the string's length */
@@ -223,6 +245,7 @@ static void jw_str(struct jw *w, const char *s)
         run = ++i;
         jw_escape(w, c);
     }
+#endif
     jw_raw(w, s + run, n - run);
     jw_raw(w, "\"", 1);
 }

@@ -398,6 +398,10 @@ size_t text_parse_uint(const char *s, size_t n, int *v)
 
 int text_word_stem_any(const char *s, size_t n, const char *const *stems)
 {
+    /* the stems' first bytes as a bit set: most words start like none */
+    uint64_t firsts[4] = {0, 0, 0, 0};
+    for (int k = 0; stems[k]; k++)
+        firsts[(unsigned char)stems[k][0] >> 6] |= UINT64_C(1) << ((unsigned char)stems[k][0] & 63);
     size_t i = 0;
     while (i < n) {
         while (i < n && !text_is_word_at(s, n, i))
@@ -406,9 +410,12 @@ int text_word_stem_any(const char *s, size_t n, const char *const *stems)
             break;
         char f2[2];
         text_first2(s + i, n - i, f2);
-        for (int k = 0; stems[k]; k++)
-            if (text_first2_may_match(f2, stems[k]) && text_prefix_ci(s + i, n - i, stems[k]))
-                return k;
+        unsigned char f0 = (unsigned char)f2[0];
+        if (firsts[f0 >> 6] >> (f0 & 63) & 1) {
+            for (int k = 0; stems[k]; k++)
+                if (text_first2_may_match(f2, stems[k]) && text_prefix_ci(s + i, n - i, stems[k]))
+                    return k;
+        }
         while (i < n && text_is_word_at(s, n, i))
             i++;
     }

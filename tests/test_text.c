@@ -266,3 +266,22 @@ Test(text, chars_at_every_length)
     long_text[9000] = 'x';
     cr_assert_eq(text_chars(long_text, 9001), 4501);
 }
+
+/* Any word starting with one of the stems: the first stem found wins; a
+ * stem inside a word or a word that only shares the first byte does not
+ * count; case and Danish letters fold. */
+Test(text, word_stem_any)
+{
+    static const char *const stems[] = {"sekretariat", "gæst", "medlem", NULL};
+    static const struct {
+        const char *s;
+        int want;
+    } cases[] = {
+        {"Sekretariatet", 0},        {"Øvrige gæster", 1},          {"GÆSTER", 1},
+        {"Udvalgets medlemmer", 2},  {"(medlem)", 2},               {"bymedlem", -1},
+        {"mediet, sekretær", -1},    {"Gæstesekretariat medlem", 1}, {"", -1},
+        {"--- sekretariat", 0},      {"metal medlem", 2},           {"s g m", -1},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++)
+        cr_assert_eq(text_word_stem_any(cases[k].s, strlen(cases[k].s), stems), cases[k].want, "\"%s\"", cases[k].s);
+}

@@ -10,6 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "util.h"
 
 /*
@@ -96,12 +100,44 @@ static bool is_word_char(const char *f, size_t n, size_t i)
     return word_char[(unsigned char)f[i]];
 }
 
+/* The end of the word that continues at f[i] (<= n; f holds sixteen zero
+ * bytes after n).  With SSE2 a word's end is found in one step rather than
+ * a branch per byte that mispredicts at every word's end. */
+static size_t word_end(const char *f, size_t n, size_t i)
+{
+#if defined(__SSE2__)
+    for (;;) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(f + i));
+        __m128i alpha = _mm_cmpeq_epi8(_mm_min_epu8(_mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)), _mm_set1_epi8('a')),
+                                                    _mm_set1_epi8(25)),
+                                       _mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)), _mm_set1_epi8('a')));
+        __m128i digit = _mm_cmpeq_epi8(_mm_min_epu8(_mm_sub_epi8(v, _mm_set1_epi8('0')), _mm_set1_epi8(9)),
+                                       _mm_sub_epi8(v, _mm_set1_epi8('0')));
+        /* 0xC2 and 0xE2 (symbols, dashes, quotes) differ only in bit 5 */
+        __m128i sym = _mm_cmpeq_epi8(_mm_and_si128(v, _mm_set1_epi8((char)0xDF)), _mm_set1_epi8((char)0xC2));
+        unsigned word = ((unsigned)_mm_movemask_epi8(_mm_or_si128(alpha, digit)) |
+                         ((unsigned)_mm_movemask_epi8(v) & ~(unsigned)_mm_movemask_epi8(sym)));
+        unsigned stop = ~word & 0xFFFF;
+        if (stop) {
+            size_t e = i + (size_t)__builtin_ctz(stop);
+            return e < n ? e : n;
+        }
+        i += 16;
+    }
+#else
+    while (i < n && word_char[(unsigned char)f[i]])
+        i++;
+    return i;
+#endif
+}
+
 const char *outcome_classify(const char *text, size_t n)
 {
+    /* sixteen zero bytes after the text: word_end may read past it */
     char stackbuf[2048];
-    char *f = n < sizeof stackbuf ? stackbuf : xmalloc(n + 1);
+    char *f = n + 17 <= sizeof stackbuf ? stackbuf : xmalloc(n + 17);
     text_fold(f, text, n);
-    f[n] = '\0';
+    memset(f + n, 0, 17);
 
     bool approved = false, rejected = false, postponed = false, noted = false, discussed = false;
     bool reported = false;          /* "har"/"havde" earlier in this clause */
@@ -118,8 +154,7 @@ const char *outcome_classify(const char *text, size_t n)
             continue;
         }
         size_t b = i;
-        while (i < n && is_word_char(f, n, i))
-            i++;
+        i = word_end(f, n, i + 1);
         const char *w = f + b;
         size_t wn = i - b;
         word_no++;

@@ -185,3 +185,22 @@ Test(outcome, every_known_form)
     for (size_t k = 0; k < sizeof cases / sizeof *cases; k++)
         expect(cases[k].text, cases[k].want);
 }
+
+/* Words end at any byte that is not a letter or digit - dashes and quotes
+ * included - however long the word before, and at the very end of a text
+ * of any length. */
+Test(outcome, word_ends)
+{
+    expect("Dagsordenen blev godkendt\xE2\x80\x93 uden bem\xC3\xA6rkninger", "approved");
+    expect("\"Godkendt\"", "approved");
+    expect("Sundhedsklyngestyregruppemedlemmerne godkendte", "approved");
+    expect("Sundhedsklyngestyregruppemedlemmernegodkendte", "other");
+    char buf[3000];
+    for (size_t n = 1; n < 40; n++) {
+        memset(buf, 'x', sizeof buf);
+        size_t len = 2000 + n;
+        memcpy(buf + len - 9, " vedtaget", 9);
+        buf[len] = '\0';
+        expect(buf, "approved");
+    }
+}

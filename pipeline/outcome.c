@@ -151,6 +151,11 @@ const char *outcome_classify(const char *text, size_t n)
             if (c == '\n' || c == ';' || c == ':' || (c == '.' && !(i > 0 && f[i - 1] >= '0' && f[i - 1] <= '9')))
                 reported = false;
             i++;
+            /* a symbol, dash or quote (\u00BB, \u2013 ...) is separator to its
+             * last byte: "\u00BBGodkendt\u00AB" holds the word "godkendt" */
+            size_t tail = (unsigned char)c == 0xC2 ? 1 : (unsigned char)c == 0xE2 ? 2 : 0;
+            while (tail-- && i < n && ((unsigned char)f[i] & 0xC0) == 0x80)
+                i++;
             continue;
         }
         size_t b = i;

@@ -193,6 +193,8 @@ Test(outcome, word_ends)
 {
     expect("Dagsordenen blev godkendt\xE2\x80\x93 uden bem\xC3\xA6rkninger", "approved");
     expect("\"Godkendt\"", "approved");
+    expect("\xC2\xBBGodkendt\xC2\xAB", "approved");
+    expect("Forslaget \xE2\x80\x9Cvedtaget\xE2\x80\x9D", "approved");
     expect("Sundhedsklyngestyregruppemedlemmerne godkendte", "approved");
     expect("Sundhedsklyngestyregruppemedlemmernegodkendte", "other");
     char buf[3000];

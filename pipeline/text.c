@@ -24,6 +24,30 @@ void text_fold(char *dst, const char *s, size_t n)
      * non-ASCII byte (æ, ø, å) is folded byte by byte below. */
     const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
     while (i < n) {
+#if defined(__SSE2__)
+        /* Sixteen bytes at a time, Danish letters included, when every
+         * 0xC3 in the chunk has its continuation byte inside the chunk
+         * (so the pairs are those the byte loop would make): A-Z and
+         * U+00C0..U+00DE (but U+00D7) gain 0x20. */
+        if (i + 16 <= n) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+            __m128i c3 = _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xC3));
+            __m128i cont = _mm_cmpeq_epi8(_mm_and_si128(v, _mm_set1_epi8((char)0xC0)), _mm_set1_epi8((char)0x80));
+            unsigned lone = (unsigned)_mm_movemask_epi8(_mm_andnot_si128(_mm_srli_si128(cont, 1), c3));
+            if (!lone) {
+                __m128i au = _mm_sub_epi8(v, _mm_set1_epi8('A'));
+                __m128i upper = _mm_cmpeq_epi8(_mm_min_epu8(au, _mm_set1_epi8(25)), au);
+                __m128i lu = _mm_sub_epi8(v, _mm_set1_epi8((char)0x80));
+                __m128i latin = _mm_and_si128(_mm_slli_si128(c3, 1),
+                                              _mm_andnot_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)0x97)),
+                                                               _mm_cmpeq_epi8(_mm_min_epu8(lu, _mm_set1_epi8(0x1E)), lu)));
+                v = _mm_or_si128(v, _mm_and_si128(_mm_or_si128(upper, latin), _mm_set1_epi8(0x20)));
+                _mm_storeu_si128((__m128i *)(void *)(dst + i), v);
+                i += 16;
+                continue;
+            }
+        }
+#endif
         if (i + 8 <= n) {
             uint64_t v;
             memcpy(&v, s + i, 8);

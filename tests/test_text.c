@@ -285,3 +285,28 @@ Test(text, word_stem_any)
     for (size_t k = 0; k < sizeof cases / sizeof *cases; k++)
         cr_assert_eq(text_word_stem_any(cases[k].s, strlen(cases[k].s), stems), cases[k].want, "\"%s\"", cases[k].s);
 }
+
+/* Random text with lone and doubled 0xC3, stray continuation bytes, the
+ * multiplication sign and upper-case Latin-1 letters at every position:
+ * the sixteen-byte path must pair bytes as the byte-wise definition does. */
+Test(text, fold_matches_the_definition_on_awkward_bytes)
+{
+    static const char *const units[] = {"A", "z", "\xC3\x86", "\xC3\x97", "\xC3\x9E", "\xC3\x9F", "\xC3", "\xC3\xC3",
+                                        "\x86", "\xBF", "[", "@", " ", "\xE2\x80\x93"};
+    uint64_t x = 0x452821E638D01377u;
+    for (size_t round = 0; round < 5000; round++) {
+        char s[80], want[80], got[80];
+        size_t n = 0;
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t len = x % 70;
+        while (n < len) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            const char *u = units[x % (sizeof units / sizeof *units)];
+            memcpy(s + n, u, strlen(u));
+            n += strlen(u);
+        }
+        fold_reference(want, s, n);
+        text_fold(got, s, n);
+        cr_assert(memcmp(got, want, n) == 0, "round %zu (%zu bytes)", round, n);
+    }
+}

@@ -26,6 +26,26 @@ static void fold_reference(char *dst, const char *s, size_t n)
     }
 }
 
+/* xorshift64: the random texts below are the same on every run */
+static uint64_t next_random(uint64_t *x)
+{
+    *x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
+    return *x;
+}
+
+/* Random units glued together up to about len bytes (at most len plus the
+ * longest unit); returns the length written to s. */
+static size_t random_text(char *s, size_t len, const char *const *units, size_t nunits, uint64_t *x)
+{
+    size_t n = 0;
+    while (n < len) {
+        const char *u = units[next_random(x) % nunits];
+        memcpy(s + n, u, strlen(u));
+        n += strlen(u);
+    }
+    return n;
+}
+
 Test(text, fold_lowers_ascii_and_latin1_at_every_offset)
 {
     const char *words[] = {"REGION ", "Ærø ", "ØSTER ", "[@`{] ", "Å×÷ ", "Sønderborg\n", "ABCDEFGHIJKLMNOPQRSTUVWXYZ"};
@@ -143,7 +163,7 @@ Test(text, find_matches_the_definition_at_every_offset)
     uint64_t x = 0x243F6A8885A308D3u;
     size_t found = 0;
     for (size_t round = 0; round < 4000; round++) {
-        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        next_random(&x);
         size_t n = 1 + x % sizeof s;
         for (size_t i = 0; i < n; i++)
             s[i] = "abcdemor ,.\n"[(x >> (i % 50)) % 12];
@@ -169,7 +189,7 @@ Test(text, count_words_upto_at_every_offset)
     char s[80];
     uint64_t x = 0xB7E151628AED2A6Bu;
     for (size_t round = 0; round < 3000; round++) {
-        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        next_random(&x);
         size_t n = x % sizeof s;
         for (size_t i = 0; i < n; i++)
             s[i] = "ab \t\xC3\xB8-"[(x >> (i % 53)) % 7];
@@ -197,10 +217,10 @@ Test(text, fold_eq_matches_fold_and_compare)
     for (size_t round = 0; round < 20000; round++) {
         char a[48], b[48], fa[48], fb[48];
         size_t an = 0, bn = 0;
-        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        next_random(&x);
         size_t want = 1 + x % 40;
         while (an < want) {
-            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            next_random(&x);
             const char *u = units[x % (sizeof units / sizeof *units)];
             size_t un = strlen(u);
             if (an + un > want)
@@ -237,15 +257,7 @@ Test(text, chars_at_every_length)
     char s[640];
     uint64_t x = 0xA4093822299F31D0u;
     for (size_t round = 0; round < 3000; round++) {
-        size_t n = 0;
-        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-        size_t want_len = x % 600;
-        while (n < want_len) {
-            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-            const char *u = units[x % (sizeof units / sizeof *units)];
-            memcpy(s + n, u, strlen(u));
-            n += strlen(u);
-        }
+        size_t n = random_text(s, next_random(&x) % 600, units, sizeof units / sizeof *units, &x);
         size_t want = 0;
         for (size_t i = 0; i < n; i++)
             want += ((unsigned char)s[i] & 0xC0) != 0x80;
@@ -296,15 +308,7 @@ Test(text, fold_matches_the_definition_on_awkward_bytes)
     uint64_t x = 0x452821E638D01377u;
     for (size_t round = 0; round < 5000; round++) {
         char s[80], want[80], got[80];
-        size_t n = 0;
-        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-        size_t len = x % 70;
-        while (n < len) {
-            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-            const char *u = units[x % (sizeof units / sizeof *units)];
-            memcpy(s + n, u, strlen(u));
-            n += strlen(u);
-        }
+        size_t n = random_text(s, next_random(&x) % 70, units, sizeof units / sizeof *units, &x);
         fold_reference(want, s, n);
         text_fold(got, s, n);
         cr_assert(memcmp(got, want, n) == 0, "round %zu (%zu bytes)", round, n);

@@ -20,6 +20,7 @@
  * sniffed prefix is still seen).
  */
 #include "decode.h"
+#include "bytes.h"
 #include "util.h"
 
 #include <errno.h>
@@ -29,9 +30,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #define SNIFF_BINARY_BYTES (64u * 1024u)
 #define SNIFF_NUL_BYTES (4u * 1024u)
@@ -39,9 +37,6 @@
 
 /* C0 controls that are ordinary text layout, never a sign of binary data. */
 #define TEXT_CONTROLS ((1u << '\t') | (1u << '\n') | (1u << '\r') | (1u << '\f'))
-
-#define ONES UINT64_C(0x0101010101010101)
-#define HIGHS UINT64_C(0x8080808080808080)
 
 struct counts {
     size_t nul;      /* NUL characters dropped */
@@ -53,14 +48,6 @@ struct counts {
 enum { CONV_OK = 0, CONV_EILSEQ = 1, CONV_EOPEN = 2 };
 
 enum utf16_guess { GUESS_NONE, GUESS_LE, GUESS_BE };
-
-/* Bit 7 of each lane of x (eight bytes, as memcpy loads them) that holds
- * byte c, exactly: computed on the low seven bits, so no lane borrows. */
-static inline uint64_t lanes_eq(uint64_t x, unsigned char c)
-{
-    uint64_t y = x ^ (ONES * c);
-    return ~(((y & ~HIGHS) + ONES * 0x7F) | y) & HIGHS;
-}
 
 /* The lane holding the next byte in memory, and the previous one. */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
@@ -81,17 +68,14 @@ static inline uint64_t lanes_eq(uint64_t x, unsigned char c)
  */
 static inline uint64_t chunk_care(uint64_t x)
 {
-    uint64_t low = x & ~HIGHS;
-    uint64_t ctl = ~(low + ONES * (0x80 - 0x20)) & ~x & HIGHS;     /* < 0x20 */
-    uint64_t lf = low ^ (ONES * '\n'), tab = low ^ (ONES * '\t');
-    uint64_t plain = (lf + ONES * 0x7F) & (tab + ONES * 0x7F); /* bit 7: neither */
-    uint64_t high = x & HIGHS;
+    uint64_t ctl = bytes_ctl8(x) & ~(bytes_eq8(x, '\n') | bytes_eq8(x, '\t'));
+    uint64_t high = x & BYTES_HIGHS;
     if (!high)
-        return ctl & plain;
+        return ctl;
     uint64_t cont = high & ~(x << 1); /* 10xxxxxx: bit 6 moved up to bit 7 */
-    uint64_t c3 = lanes_eq(x, 0xC3);
+    uint64_t c3 = bytes_eq8(x, 0xC3);
     uint64_t lead = c3 & NEXT_LANE(cont), tail = cont & PREV_LANE(c3);
-    return (high & ~(lead | tail)) | (ctl & plain);
+    return (high & ~(lead | tail)) | ctl;
 }
 
 #if defined(__SSE2__)
@@ -102,10 +86,10 @@ static inline uint64_t chunk_care(uint64_t x)
 static inline unsigned chunk_care16(const unsigned char *s)
 {
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
-    __m128i ctl = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v); /* <= 0x1F */
-    __m128i layout = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\t')));
-    __m128i c3 = _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xC3));
-    __m128i cont = _mm_cmpeq_epi8(_mm_and_si128(v, _mm_set1_epi8((char)0xC0)), _mm_set1_epi8((char)0x80));
+    __m128i ctl = bytes_in16(v, 0, 0x1F);
+    __m128i layout = _mm_or_si128(bytes_eq16(v, '\n'), bytes_eq16(v, '\t'));
+    __m128i c3 = bytes_eq16(v, 0xC3);
+    __m128i cont = bytes_eq16(_mm_and_si128(v, _mm_set1_epi8((char)0xC0)), 0x80);
     /* byte shifts: lane j sees lane j+1 (lead) or lane j-1 (tail); the
      * lanes shifted in are zero, so a pair across the edge needs care */
     __m128i lead = _mm_and_si128(c3, _mm_srli_si128(cont, 1));
@@ -486,9 +470,9 @@ static bool sniff_binary(const unsigned char *in, size_t n)
         /* sixteen bytes at a time where SSE2 is there, the same test */
         while (i + 16 <= w) {
             __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(in + i));
-            __m128i ctl = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v);
-            __m128i layout = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
-                                          _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\f'))));
+            __m128i ctl = bytes_in16(v, 0, 0x1F);
+            __m128i layout = _mm_or_si128(_mm_or_si128(bytes_eq16(v, '\t'), bytes_eq16(v, '\n')),
+                                          _mm_or_si128(bytes_eq16(v, '\r'), bytes_eq16(v, '\f')));
             if (_mm_movemask_epi8(_mm_andnot_si128(layout, ctl)))
                 break;
             i += 16;
@@ -500,9 +484,8 @@ static bool sniff_binary(const unsigned char *in, size_t n)
         while (i + 8 <= w) {
             uint64_t v;
             memcpy(&v, in + i, 8);
-            uint64_t low = v & ~HIGHS;
-            uint64_t ctl = ~(low + ONES * (0x80 - 0x20)) & HIGHS & ~v; /* < 0x20 */
-            if (ctl && (ctl & ~(lanes_eq(v, '\n') | lanes_eq(v, '\t') | lanes_eq(v, '\r') | lanes_eq(v, '\f'))))
+            uint64_t ctl = bytes_ctl8(v);
+            if (ctl && (ctl & ~(bytes_eq8(v, '\n') | bytes_eq8(v, '\t') | bytes_eq8(v, '\r') | bytes_eq8(v, '\f'))))
                 break;
             i += 8;
         }

@@ -2,15 +2,13 @@
  * lines: see lines.h.
  */
 #include "lines.h"
+#include "bytes.h"
 #include "dates.h"
 #include "text.h"
 
 #include <stdint.h>
 #include <string.h>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 static bool is_digit(char c)
 {
@@ -242,15 +240,11 @@ static size_t count_newlines(const char *t, size_t n)
 #if defined(__SSE2__)
     /* per-lane counts (a match is -1: subtracting adds one), summed by
      * _mm_sad_epu8 before any lane can pass 255 */
-    const __m128i nl = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
     while (i + 16 <= n) {
-        __m128i acc = zero;
-        for (size_t k = 0; k < 255 && i + 16 <= n; k++, i += 16) {
-            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(t + i));
-            acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(v, nl));
-        }
-        __m128i sum = _mm_sad_epu8(acc, zero);
-        c += (size_t)_mm_cvtsi128_si32(sum) + (size_t)_mm_cvtsi128_si32(_mm_srli_si128(sum, 8));
+        __m128i acc = _mm_setzero_si128();
+        for (size_t k = 0; k < 255 && i + 16 <= n; k++, i += 16)
+            acc = _mm_sub_epi8(acc, bytes_eq16(_mm_loadu_si128((const __m128i *)(const void *)(t + i)), '\n'));
+        c += bytes_sum16(acc);
     }
 #endif
     for (const char *p = t + i, *end = t + n; (p = memchr(p, '\n', (size_t)(end - p))); p++)
@@ -270,7 +264,6 @@ struct nl_cursor {
 static size_t next_newline(struct nl_cursor *c, size_t i)
 {
 #if defined(__SSE2__)
-    const __m128i nl = _mm_set1_epi8('\n');
     size_t b = i - i % 64;
     unsigned off = (unsigned)(i - b);
     for (; b + 64 <= c->len; b += 64, off = 0) {
@@ -278,7 +271,7 @@ static size_t next_newline(struct nl_cursor *c, size_t i)
             uint64_t m = 0;
             for (unsigned k = 0; k < 64; k += 16) {
                 __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(c->t + b + k));
-                m |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl)) << k;
+                m |= (uint64_t)(unsigned)_mm_movemask_epi8(bytes_eq16(v, '\n')) << k;
             }
             c->block = b;
             c->mask = m;

@@ -9,6 +9,7 @@
  * and control characters.
  */
 #include "model.h"
+#include "bytes.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -16,9 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 struct md_doc *model_create(void)
 {
@@ -188,7 +186,6 @@ static void jw_str(struct jw *w, const char *s)
      * through a byte loop.  The last partial block is the string's last
      * sixteen bytes (or a padded copy of a short string), with the lanes
      * already done masked out: no byte loop at all. */
-    const __m128i ctl = _mm_set1_epi8(0x1F), quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
     for (;;) {
         __m128i v;
         size_t base;
@@ -210,8 +207,7 @@ static void jw_str(struct jw *w, const char *s)
             base = 0;
             keep = (1u << n) - 1;
         }
-        __m128i esc = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v, ctl), v),
-                                   _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)));
+        __m128i esc = _mm_or_si128(bytes_in16(v, 0, 0x1F), _mm_or_si128(bytes_eq16(v, '"'), bytes_eq16(v, '\\')));
         for (unsigned m = (unsigned)_mm_movemask_epi8(esc) & keep; m; m &= m - 1) {
             size_t k = base + (size_t)__builtin_ctz(m);
             jw_raw(w, s + run, k - run);

@@ -4,15 +4,13 @@
  * decision blocks mix what was decided with what was merely told.
  */
 #include "outcome.h"
+#include "bytes.h"
 #include "text.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include "util.h"
 
@@ -108,13 +106,10 @@ static size_t word_end(const char *f, size_t n, size_t i)
 #if defined(__SSE2__)
     for (;;) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(f + i));
-        __m128i alpha = _mm_cmpeq_epi8(_mm_min_epu8(_mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)), _mm_set1_epi8('a')),
-                                                    _mm_set1_epi8(25)),
-                                       _mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)), _mm_set1_epi8('a')));
-        __m128i digit = _mm_cmpeq_epi8(_mm_min_epu8(_mm_sub_epi8(v, _mm_set1_epi8('0')), _mm_set1_epi8(9)),
-                                       _mm_sub_epi8(v, _mm_set1_epi8('0')));
+        __m128i alpha = bytes_in16(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z');
+        __m128i digit = bytes_in16(v, '0', '9');
         /* 0xC2 and 0xE2 (symbols, dashes, quotes) differ only in bit 5 */
-        __m128i sym = _mm_cmpeq_epi8(_mm_and_si128(v, _mm_set1_epi8((char)0xDF)), _mm_set1_epi8((char)0xC2));
+        __m128i sym = bytes_eq16(_mm_and_si128(v, _mm_set1_epi8((char)0xDF)), 0xC2);
         unsigned word = ((unsigned)_mm_movemask_epi8(_mm_or_si128(alpha, digit)) |
                          ((unsigned)_mm_movemask_epi8(v) & ~(unsigned)_mm_movemask_epi8(sym)));
         unsigned stop = ~word & 0xFFFF;

@@ -2,14 +2,12 @@
  * text: case folding and word matching for Danish UTF-8.  See text.h.
  */
 #include "text.h"
+#include "bytes.h"
 
 #include <limits.h>
 #include <stdint.h>
 #include <string.h>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 static inline unsigned char fold_ascii(unsigned char c)
 {
@@ -19,10 +17,8 @@ static inline unsigned char fold_ascii(unsigned char c)
 void text_fold(char *dst, const char *s, size_t n)
 {
     size_t i = 0;
-    /* Eight ASCII bytes at a time: A-Z gain 0x20, found by two biased adds
-     * whose bit 7 differs only for bytes in 'A'..'Z'.  A chunk holding a
+    /* Eight ASCII bytes at a time (bytes_lower8); a chunk holding a
      * non-ASCII byte (æ, ø, å) is folded byte by byte below. */
-    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
     while (i < n) {
 #if defined(__SSE2__)
         /* Sixteen bytes at a time, Danish letters included, when every
@@ -31,16 +27,13 @@ void text_fold(char *dst, const char *s, size_t n)
          * U+00C0..U+00DE (but U+00D7) gain 0x20. */
         if (i + 16 <= n) {
             __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-            __m128i c3 = _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xC3));
-            __m128i cont = _mm_cmpeq_epi8(_mm_and_si128(v, _mm_set1_epi8((char)0xC0)), _mm_set1_epi8((char)0x80));
+            __m128i c3 = bytes_eq16(v, 0xC3);
+            __m128i cont = bytes_eq16(_mm_and_si128(v, _mm_set1_epi8((char)0xC0)), 0x80);
             unsigned lone = (unsigned)_mm_movemask_epi8(_mm_andnot_si128(_mm_srli_si128(cont, 1), c3));
             if (!lone) {
-                __m128i au = _mm_sub_epi8(v, _mm_set1_epi8('A'));
-                __m128i upper = _mm_cmpeq_epi8(_mm_min_epu8(au, _mm_set1_epi8(25)), au);
-                __m128i lu = _mm_sub_epi8(v, _mm_set1_epi8((char)0x80));
+                __m128i upper = bytes_in16(v, 'A', 'Z');
                 __m128i latin = _mm_and_si128(_mm_slli_si128(c3, 1),
-                                              _mm_andnot_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)0x97)),
-                                                               _mm_cmpeq_epi8(_mm_min_epu8(lu, _mm_set1_epi8(0x1E)), lu)));
+                                              _mm_andnot_si128(bytes_eq16(v, 0x97), bytes_in16(v, 0x80, 0x9E)));
                 v = _mm_or_si128(v, _mm_and_si128(_mm_or_si128(upper, latin), _mm_set1_epi8(0x20)));
                 _mm_storeu_si128((__m128i *)(void *)(dst + i), v);
                 i += 16;
@@ -51,9 +44,8 @@ void text_fold(char *dst, const char *s, size_t n)
         if (i + 8 <= n) {
             uint64_t v;
             memcpy(&v, s + i, 8);
-            if (!(v & highs)) {
-                uint64_t ge_a = v + ones * (0x80 - 'A'), gt_z = v + ones * (0x80 - 'Z' - 1);
-                v |= ((ge_a ^ gt_z) & highs) >> 2;
+            if (!(v & BYTES_HIGHS)) {
+                v = bytes_lower8(v);
                 memcpy(dst + i, &v, 8);
                 i += 8;
                 continue;
@@ -83,22 +75,21 @@ size_t text_chars(const char *s, size_t n)
      * sixteen bytes with the lanes already counted masked out.  No byte
      * loop, whose exit mispredicted on every line. */
     if (n >= 16) {
-        const __m128i c0 = _mm_set1_epi8((char)0xC0), c80 = _mm_set1_epi8((char)0x80), zero = _mm_setzero_si128();
+        const __m128i c0 = _mm_set1_epi8((char)0xC0);
         while (i + 16 <= n) {
-            __m128i acc = zero;
+            __m128i acc = _mm_setzero_si128();
             for (size_t k = 0; k < 255 && i + 16 <= n; k++, i += 16) {
                 __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-                acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(_mm_and_si128(v, c0), c80));
+                acc = _mm_sub_epi8(acc, bytes_eq16(_mm_and_si128(v, c0), 0x80));
             }
             if (i + 16 > n && i < n) {
                 __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + n - 16));
                 __m128i lane = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
                 __m128i fresh = _mm_cmpgt_epi8(lane, _mm_set1_epi8((char)(15 - (n - i)))); /* the last n - i lanes */
-                acc = _mm_sub_epi8(acc, _mm_and_si128(fresh, _mm_cmpeq_epi8(_mm_and_si128(v, c0), c80)));
+                acc = _mm_sub_epi8(acc, _mm_and_si128(fresh, bytes_eq16(_mm_and_si128(v, c0), 0x80)));
                 i = n;
             }
-            __m128i sum = _mm_sad_epu8(acc, zero);
-            cont += (size_t)_mm_cvtsi128_si32(sum) + (size_t)_mm_cvtsi128_si32(_mm_srli_si128(sum, 8));
+            cont += bytes_sum16(acc);
         }
         return n - cont;
     }
@@ -108,8 +99,8 @@ size_t text_chars(const char *s, size_t n)
         memcpy(&v, s + i, 8);
         /* one bit per continuation byte at bit 7 of its lane: sum the
          * lanes with a multiply (no popcount instruction needed) */
-        uint64_t m = (v & ~(v << 1) & 0x8080808080808080ULL) >> 7;
-        cont += (size_t)((m * 0x0101010101010101ULL) >> 56);
+        uint64_t m = (v & ~(v << 1) & BYTES_HIGHS) >> 7;
+        cont += (size_t)((m * BYTES_ONES) >> 56);
     }
     for (; i < n; i++)
         cont += ((unsigned char)s[i] & 0xC0) == 0x80;
@@ -118,7 +109,6 @@ size_t text_chars(const char *s, size_t n)
 
 bool text_fold_eq(const char *a, const char *b, size_t m, size_t cmp)
 {
-    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
     size_t i = 0;
     if (cmp > m)
         cmp = m;
@@ -128,10 +118,8 @@ bool text_fold_eq(const char *a, const char *b, size_t m, size_t cmp)
             uint64_t x, y;
             memcpy(&x, a + i, 8);
             memcpy(&y, b + i, 8);
-            if (!((x | y) & highs)) {
-                x |= (((x + ones * (0x80 - 'A')) ^ (x + ones * (0x80 - 'Z' - 1))) & highs) >> 2;
-                y |= (((y + ones * (0x80 - 'A')) ^ (y + ones * (0x80 - 'Z' - 1))) & highs) >> 2;
-                if (x != y)
+            if (!((x | y) & BYTES_HIGHS)) {
+                if (bytes_lower8(x) != bytes_lower8(y))
                     return false;
                 i += 8;
                 continue;
@@ -373,13 +361,11 @@ bool text_is_all_caps(const char *s, size_t n)
 
 size_t text_next_digit(const char *s, size_t n, size_t i)
 {
-    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
 #if defined(__SSE2__)
-    /* sixteen at a time where SSE2 is there: x - '0' <= 9 unsigned */
-    const __m128i zero = _mm_set1_epi8('0'), nine = _mm_set1_epi8(9);
+    /* sixteen at a time where SSE2 is there */
     for (; i + 16 <= n; i += 16) {
-        __m128i x = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)(const void *)(s + i)), zero);
-        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(x, nine), x));
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        unsigned m = (unsigned)_mm_movemask_epi8(bytes_in16(v, '0', '9'));
         if (m)
             return i + (size_t)__builtin_ctz(m);
     }
@@ -390,8 +376,8 @@ size_t text_next_digit(const char *s, size_t n, size_t i)
         /* on the low seven bits (no carry between lanes): bit 7 set in
          * x + 0x50 means x >= '0', clear in x + 0x46 means x <= '9';
          * bytes with bit 7 set are no digits */
-        uint64_t x = v & ~highs;
-        uint64_t d = (x + ones * (0x80 - '0')) & ~(x + ones * (0x80 - '9' - 1)) & ~v & highs;
+        uint64_t x = v & ~BYTES_HIGHS;
+        uint64_t d = (x + BYTES_ONES * (0x80 - '0')) & ~(x + BYTES_ONES * (0x80 - '9' - 1)) & ~v & BYTES_HIGHS;
         if (d) {
             /* the lowest lane first: memory order on a little-endian
              * machine; elsewhere scan the chunk byte by byte */
@@ -446,22 +432,6 @@ int text_word_stem_any(const char *s, size_t n, const char *const *stems)
     return -1;
 }
 
-/* Eight bytes of s as one number, s[0] in the low byte, on any machine. */
-static inline uint64_t load_le64(const char *s)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    return (uint64_t)u[0] | (uint64_t)u[1] << 8 | (uint64_t)u[2] << 16 | (uint64_t)u[3] << 24 |
-           (uint64_t)u[4] << 32 | (uint64_t)u[5] << 40 | (uint64_t)u[6] << 48 | (uint64_t)u[7] << 56;
-}
-
-/* Bit 7 of each lane of x holding byte c, exactly. */
-static inline uint64_t lanes_eq(uint64_t x, unsigned char c)
-{
-    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-    uint64_t y = x ^ (ones * c);
-    return ~(((y & ~highs) + ones * 0x7F) | y) & highs;
-}
-
 size_t text_count_words_upto(const char *s, size_t n, size_t limit)
 {
     size_t w = 0;
@@ -472,11 +442,10 @@ size_t text_count_words_upto(const char *s, size_t n, size_t limit)
      * headings and list lines this is asked about are short, so a branch
      * per byte cost more than the count. */
     for (; i + 8 <= n && w <= limit; i += 8) {
-        const uint64_t highs = 0x8080808080808080ULL;
-        uint64_t x = load_le64(s + i);
-        uint64_t word = ~(lanes_eq(x, ' ') | lanes_eq(x, '\t')) & highs;
+        uint64_t x = bytes_load8(s + i);
+        uint64_t word = ~(bytes_eq8(x, ' ') | bytes_eq8(x, '\t')) & BYTES_HIGHS;
         uint64_t starts = word & ~((word << 8) | (in ? 0x80u : 0u));
-        w += (size_t)(((starts >> 7) * 0x0101010101010101ULL) >> 56); /* lanes summed by a multiply */
+        w += (size_t)(((starts >> 7) * BYTES_ONES) >> 56); /* lanes summed by a multiply */
         in = (word >> 63) != 0;
     }
     if (w > limit)

@@ -12,6 +12,7 @@
  * last blank before it, where the byte loop's state is "after a blank".
  */
 #include "wordskip.h"
+#include "bytes.h"
 
 #include <stdint.h>
 
@@ -28,25 +29,11 @@ void wordskip_start(struct wordskip_cursor *c, const unsigned char *pairs,
 }
 
 #if defined(__SSE2__)
-#include <emmintrin.h>
 
 static bool word_byte(unsigned char c)
 {
     return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
            (c >= 0x80 && c != 0xC2 && c != 0xE2 && c < 0xF5);
-}
-
-/* Bytes of v in [lo, hi], as a vector of 0xFF / 0x00. */
-static inline __m128i in_range(__m128i v, unsigned char lo, unsigned char hi)
-{
-    __m128i x = _mm_sub_epi8(v, _mm_set1_epi8((char)lo));
-    __m128i r = _mm_set1_epi8((char)(unsigned char)(hi - lo));
-    return _mm_cmpeq_epi8(_mm_min_epu8(x, r), x);
-}
-
-static inline __m128i is_byte(__m128i v, unsigned char c)
-{
-    return _mm_cmpeq_epi8(v, _mm_set1_epi8((char)c));
 }
 
 static inline uint64_t bits(__m128i m)
@@ -63,13 +50,13 @@ static inline void classify16(const unsigned char *s, unsigned k, struct classes
 {
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
     __m128i nx = _mm_loadu_si128((const __m128i *)(const void *)(s + 1));
-    __m128i alpha = in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z');
-    __m128i digit = in_range(v, '0', '9');
+    __m128i alpha = bytes_in16(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z');
+    __m128i digit = bytes_in16(v, '0', '9');
     /* 0xC2 and 0xE2 differ only in bit 5 */
-    __m128i hard = _mm_or_si128(is_byte(_mm_and_si128(v, _mm_set1_epi8((char)0xDF)), 0xC2), in_range(v, 0xF5, 0xFF));
-    __m128i latin_lower = _mm_and_si128(is_byte(v, 0xC3), in_range(nx, 0x9F, 0xBF));
+    __m128i hard = _mm_or_si128(bytes_eq16(_mm_and_si128(v, _mm_set1_epi8((char)0xDF)), 0xC2), bytes_in16(v, 0xF5, 0xFF));
+    __m128i latin_lower = _mm_and_si128(bytes_eq16(v, 0xC3), bytes_in16(nx, 0x9F, 0xBF));
     /* a letter is lower case when bit 5 is set */
-    __m128i bit5 = is_byte(_mm_and_si128(v, _mm_set1_epi8(0x20)), 0x20);
+    __m128i bit5 = bytes_eq16(_mm_and_si128(v, _mm_set1_epi8(0x20)), 0x20);
     uint64_t h = bits(hard);
     /* a word byte: letter, digit, or a high byte that is not "hard" */
     c->word |= (bits(_mm_or_si128(alpha, digit)) | (bits(v) & ~h)) << k;

@@ -1,0 +1,74 @@
+/*
+ * bytes: the byte tests the scanners make many bytes at a time.
+ *
+ * Eight bytes in a 64-bit word (any target), each answer in bit 7 of its
+ * lane, computed on the low seven bits so no lane borrows from the next;
+ * and, where the compiler targets SSE2 (every x86-64), sixteen bytes in a
+ * vector, each answer 0xFF or 0x00 per lane.  One copy of each trick, so
+ * that decode, lines, text, outcome, model and wordskip agree on them.
+ */
+#ifndef MINUTESD_BYTES_H
+#define MINUTESD_BYTES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#define BYTES_ONES UINT64_C(0x0101010101010101)
+#define BYTES_HIGHS UINT64_C(0x8080808080808080)
+
+/* Eight bytes of s as one number, s[0] in the low byte, on any machine. */
+static inline uint64_t bytes_load8(const void *s)
+{
+    const unsigned char *u = s;
+    return (uint64_t)u[0] | (uint64_t)u[1] << 8 | (uint64_t)u[2] << 16 | (uint64_t)u[3] << 24 |
+           (uint64_t)u[4] << 32 | (uint64_t)u[5] << 40 | (uint64_t)u[6] << 48 | (uint64_t)u[7] << 56;
+}
+
+/* Bit 7 of each lane of x holding byte c, exactly. */
+static inline uint64_t bytes_eq8(uint64_t x, unsigned char c)
+{
+    uint64_t y = x ^ (BYTES_ONES * c);
+    return ~(((y & ~BYTES_HIGHS) + BYTES_ONES * 0x7F) | y) & BYTES_HIGHS;
+}
+
+/* Bit 7 of each lane of x holding a byte below 0x20. */
+static inline uint64_t bytes_ctl8(uint64_t x)
+{
+    return ~((x & ~BYTES_HIGHS) + BYTES_ONES * (0x80 - 0x20)) & ~x & BYTES_HIGHS;
+}
+
+/* x (eight ASCII bytes) with 'A'..'Z' lowered: two biased adds whose bit 7
+ * differs only for bytes in that range give the 0x20 to add. */
+static inline uint64_t bytes_lower8(uint64_t x)
+{
+    uint64_t ge_a = x + BYTES_ONES * (0x80 - 'A'), gt_z = x + BYTES_ONES * (0x80 - 'Z' - 1);
+    return x | (((ge_a ^ gt_z) & BYTES_HIGHS) >> 2);
+}
+
+#if defined(__SSE2__)
+/* Lanes of v equal to c. */
+static inline __m128i bytes_eq16(__m128i v, unsigned char c)
+{
+    return _mm_cmpeq_epi8(v, _mm_set1_epi8((char)c));
+}
+
+/* Lanes of v in [lo, hi] (unsigned): v - lo <= hi - lo. */
+static inline __m128i bytes_in16(__m128i v, unsigned char lo, unsigned char hi)
+{
+    __m128i x = _mm_sub_epi8(v, _mm_set1_epi8((char)lo));
+    return _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8((char)(unsigned char)(hi - lo))), x);
+}
+
+/* The sum of the sixteen lanes of counts (each 0..255). */
+static inline size_t bytes_sum16(__m128i counts)
+{
+    __m128i sum = _mm_sad_epu8(counts, _mm_setzero_si128());
+    return (size_t)_mm_cvtsi128_si32(sum) + (size_t)_mm_cvtsi128_si32(_mm_srli_si128(sum, 8));
+}
+#endif
+
+#endif

@@ -406,7 +406,7 @@ bool classify_dangling_end(const char *s, size_t n)
     while (b > 0 && s[b - 1] != ' ')
         b--;
     for (size_t k = 0; words[k]; k++)
-        if (n - b == strlen(words[k]) && text_prefix_ci(s + b, n - b, words[k]))
+        if (text_prefix_ci(s + b, n - b, words[k]) && strlen(words[k]) == n - b)
             return b > 0;
     return false;
 }

@@ -245,8 +245,10 @@ static const char *kind_of_title(const char *t, size_t n)
         {"drøftelsessag", "discussion"},  {"drøftelse", "discussion"}, {"temadrøftelse", "discussion"},
     };
     for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+        if (!text_prefix_ci(t, n, kinds[k].w))
+            continue;
         size_t l = strlen(kinds[k].w);
-        if (l <= n && text_prefix_ci(t, n, kinds[k].w) && (kinds[k].w[l - 1] == ':' || !text_is_word_at(t, n, l)))
+        if (kinds[k].w[l - 1] == ':' || !text_is_word_at(t, n, l))
             return kinds[k].kind;
     }
     return NULL;
@@ -295,6 +297,7 @@ void item_parse(struct eng *e, size_t k)
     it->label = model_strdup(doc, label);
     it->line = LN(e, e->heads[k])->no;
     it->is_public = hc->is_public;
+    size_t body_len = doc->meeting.body ? strlen(doc->meeting.body) : SIZE_MAX;
 
     /* Title, its duration suffix, and a title wrapped onto the next line. */
     const char *t = hc->title;
@@ -425,7 +428,7 @@ void item_parse(struct eng *e, size_t k)
             sec_close(e, it, &sa);
             continue;
         }
-        if (doc->meeting.body && strlen(doc->meeting.body) == n &&
+        if (body_len == n &&
             toc_matches(doc->meeting.body, n, s, n) && !seen_section)
             continue; /* the committee's name repeated under the heading */
         if (eng_section(e, i, &m)) {

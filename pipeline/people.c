@@ -63,7 +63,7 @@ static bool word_in(const char *w, size_t wn, const struct word_set *set)
         return false;
     text_fold(f, w, wn);
     for (size_t k = 0; k < set->n; k++)
-        if ((unsigned char)set->list[k][0] == f0 && strlen(set->list[k]) == wn && memcmp(f, set->list[k], wn) == 0)
+        if ((unsigned char)set->list[k][0] == f0 && strncmp(f, set->list[k], wn) == 0 && set->list[k][wn] == '\0')
             return true;
     return false;
 }

@@ -446,6 +446,16 @@ static bool match_tok(const unsigned char *t, size_t len, size_t *p, const char 
 
         if (q >= len)
             return false;
+        if (t[q] < 0x80) {
+            /* ASCII, nearly every byte: a letter whose fold is tok's byte
+             * (bit 5 folds only letters, which the range test ensures) */
+            unsigned char c = t[q];
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) || (c | 0x20) != *k)
+                return false;
+            k++;
+            q++;
+            continue;
+        }
         n = utf8_decode(t + q, len - q, &cp);
         if (!is_letter(cp))
             return false;

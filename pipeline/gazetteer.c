@@ -141,14 +141,9 @@ static bool lower_may_start(const unsigned char *t, size_t len, size_t p)
 
 #define QUAD_ANY UINT32_MAX /* the word's start cannot be folded here: look it up */
 
-static unsigned quad_hash(uint32_t q)
-{
-    return (q * 2654435761u) >> 16;
-}
-
 static bool quad_has(const unsigned char *set, uint32_t q)
 {
-    unsigned k = quad_hash(q);
+    unsigned k = wordskip_quad_hash(q);
     return set[k >> 3] & (1u << (k & 7));
 }
 
@@ -157,7 +152,7 @@ static void quad_add(unsigned char *set, const unsigned char *w, size_t n)
     uint32_t q = 0;
     for (size_t i = 0; i < 4 && i < n; i++)
         q |= (uint32_t)w[i] << (8 * i);
-    unsigned k = quad_hash(q);
+    unsigned k = wordskip_quad_hash(q);
     set[k >> 3] |= (unsigned char)(1u << (k & 7));
 }
 
@@ -171,20 +166,9 @@ static uint32_t quad_at(const unsigned char *t, size_t len, size_t p)
 {
     unsigned char q[4] = {0};
     size_t o = 0;
-    if (len - p >= 4) {
-        /* Four ASCII bytes, nearly every call: fold and cut them at the
-         * first non-letter in a register (each byte's top bit says whether
-         * it is >= 'a', then > 'z', after folding; nothing carries). */
-        uint32_t w = (uint32_t)t[p] | (uint32_t)t[p + 1] << 8 | (uint32_t)t[p + 2] << 16 | (uint32_t)t[p + 3] << 24;
-        if (!(w & 0x80808080u)) {
-            uint32_t x = w | 0x20202020u;
-            uint32_t stop = ~((x + 0x1F1F1F1Fu) & ~(x + 0x05050505u)) & 0x80808080u;
-            if (!stop)
-                return x;
-            unsigned n = (unsigned)__builtin_ctz(stop) / 8;
-            return n ? x & ((1u << (8 * n)) - 1) : 0;
-        }
-    }
+    uint32_t fast;
+    if (len - p >= 4 && wordskip_ascii_quad(t + p, &fast))
+        return fast; /* four ASCII bytes, nearly every call */
     while (o < 4 && p < len) {
         unsigned char c = t[p];
         if (c < 0x80) {
@@ -702,7 +686,7 @@ static void scan(const char *text, size_t len, double weight, struct gaz_evidenc
     if (!text || !ev)
         return;
     tables();
-    wordskip_start(&skip, lower2_ok, upper_boring, t, len);
+    wordskip_start(&skip, lower2_ok, quad_ok, upper_boring, t, len);
     while (p < len) {
         /* The fast path, which takes nearly every byte: blanks and
          * punctuation, then a word that starts in lower case.  Places,

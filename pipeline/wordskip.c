@@ -16,11 +16,12 @@
 
 #include <stdint.h>
 
-void wordskip_start(struct wordskip_cursor *c, const unsigned char *pairs,
+void wordskip_start(struct wordskip_cursor *c, const unsigned char *pairs, const unsigned char *quads,
                     bool (*upper_boring)(const unsigned char *t, size_t len, size_t i), const unsigned char *t,
                     size_t len)
 {
     c->pairs = pairs;
+    c->quads = quads;
     c->upper_boring = upper_boring;
     c->t = t;
     c->len = len;
@@ -84,8 +85,14 @@ static void classify_block(struct wordskip_cursor *c, size_t b)
     }
     for (uint64_t up = starts & m.upper; up; up &= up - 1) {
         unsigned i = (unsigned)__builtin_ctzll(up);
-        if (!c->upper_boring(c->t, c->len, b + i))
+        uint32_t q;
+        if (c->quads && b + i + 4 <= c->len && wordskip_ascii_quad(t + i, &q)) {
+            /* the usual capital, without a call */
+            unsigned h = wordskip_quad_hash(q);
+            work |= (uint64_t)((c->quads[h >> 3] >> (h & 7)) & 1u) << i;
+        } else if (!c->upper_boring(c->t, c->len, b + i)) {
             work |= UINT64_C(1) << i;
+        }
     }
     c->block = b;
     c->work = work | m.hard;

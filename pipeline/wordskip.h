@@ -26,11 +26,39 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+/* The key a capitalised word is looked up by: its first four bytes (four
+ * must be readable at t) folded to lower case and cut at the first byte
+ * that is not an ASCII letter, zero-padded, little-endian.  False when a
+ * byte >= 0x80 is among them: the caller folds those itself.  In a
+ * register: each byte's top bit says whether it is >= 'a', then > 'z',
+ * after folding, and nothing carries between bytes. */
+static inline bool wordskip_ascii_quad(const unsigned char *t, uint32_t *q)
+{
+    uint32_t w = (uint32_t)t[0] | (uint32_t)t[1] << 8 | (uint32_t)t[2] << 16 | (uint32_t)t[3] << 24;
+    if (w & 0x80808080u)
+        return false;
+    uint32_t x = w | 0x20202020u;
+    uint32_t stop = ~((x + 0x1F1F1F1Fu) & ~(x + 0x05050505u)) & 0x80808080u;
+    /* no branch on the word's length, which varies word to word: a fifth
+     * stop bit makes a four-letter start keep all four bytes */
+    unsigned n = (unsigned)__builtin_ctzll((uint64_t)stop | UINT64_C(1) << 39) / 8;
+    *q = x & (uint32_t)((UINT64_C(1) << (8 * n)) - 1);
+    return true;
+}
+
+/* The bit of a quad in a set of 65536 bits. */
+static inline unsigned wordskip_quad_hash(uint32_t q)
+{
+    return (q * 2654435761u) >> 16;
+}
 
 /* A scan's position in the text: the masks of one 64-byte block are kept,
  * so the calls a scan makes inside one block cost a few bit operations. */
 struct wordskip_cursor {
     const unsigned char *pairs;
+    const unsigned char *quads;
     bool (*upper_boring)(const unsigned char *t, size_t len, size_t i);
     const unsigned char *t;
     size_t len;
@@ -42,8 +70,11 @@ struct wordskip_cursor {
  * the first two bytes, bit (t[i] << 8 | t[i+1]) of 65536; it must outlive
  * the cursor.  upper_boring(t, len, i): may the byte loop skip the word
  * that starts with the ASCII capital t[i], after a blank, as it would skip
- * a lower-case word? */
-void wordskip_start(struct wordskip_cursor *c, const unsigned char *pairs,
+ * a lower-case word?  quads (may be NULL): the same answer for the words
+ * whose first four bytes are ASCII, as a set of wordskip_quad_hash bits of
+ * their wordskip_ascii_quad - boring when the bit is clear - which the
+ * vector pass tests without a call; upper_boring must agree with it. */
+void wordskip_start(struct wordskip_cursor *c, const unsigned char *pairs, const unsigned char *quads,
                     bool (*upper_boring)(const unsigned char *t, size_t len, size_t i), const unsigned char *t,
                     size_t len);
 

@@ -166,27 +166,28 @@ bool text_is_word_at_high(const char *s, size_t n, size_t i)
     return true;
 }
 
-static inline bool eq_fold(unsigned char a, unsigned char b_lower, unsigned char prev)
-{
-    if (prev == 0xC3 && a >= 0x80 && a <= 0x9E && a != 0x97)
-        a = (unsigned char)(a + 0x20);
-    else
-        a = fold_ascii(a);
-    return a == b_lower;
-}
-
 /* Compares s[i..] with the lower-case literal lit; returns the literal's
  * length on a match, 0 otherwise.  No strlen: the first differing byte ends
- * the comparison, which is almost always the first one. */
+ * the comparison, which is almost always the first one.  A byte of s
+ * matches the literal's when it is the same byte - a lower-case literal
+ * has no capital for s to fold onto it - or its capital: ASCII, or
+ * Latin-1 after a 0xC3 lead in s (not 0x97, the sign ×). */
 static size_t match_lit(const char *s, size_t n, size_t i, const char *lit)
 {
     size_t k = 0;
     for (; lit[k]; k++) {
         if (i + k >= n)
             return 0;
-        unsigned char prev = k ? (unsigned char)s[i + k - 1] : 0;
-        if (!eq_fold((unsigned char)s[i + k], (unsigned char)lit[k], prev))
+        unsigned char a = (unsigned char)s[i + k], b = (unsigned char)lit[k];
+        if (a == b)
+            continue;
+        if (b >= 'a' && b <= 'z') {
+            if (a + 32 != b)
+                return 0;
+        } else if (!(b >= 0xA0 && b <= 0xBE && b != 0xB7 && a == b - 0x20 && k > 0 &&
+                     (unsigned char)s[i + k - 1] == 0xC3)) {
             return 0;
+        }
     }
     return k;
 }

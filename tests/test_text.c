@@ -119,6 +119,56 @@ Test(text, word_bytes_and_prefixes)
     cr_assert_not(text_is_all_caps("A 1", 3));
 }
 
+/* The case-insensitive prefix test, by its definition: each byte of s is
+ * folded (ASCII capitals, and Latin-1 capitals after a 0xC3 lead but not
+ * ×) and must equal the literal's byte. */
+static bool prefix_ref(const char *s, size_t n, const char *lit)
+{
+    for (size_t k = 0; lit[k]; k++) {
+        if (k >= n)
+            return false;
+        unsigned char a = (unsigned char)s[k], prev = k ? (unsigned char)s[k - 1] : 0;
+        if (prev == 0xC3 && a >= 0x80 && a <= 0x9E && a != 0x97)
+            a = (unsigned char)(a + 0x20);
+        else if (a >= 'A' && a <= 'Z')
+            a = (unsigned char)(a + 32);
+        if (a != (unsigned char)lit[k])
+            return false;
+    }
+    return true;
+}
+
+Test(text, prefix_ci_is_its_definition_on_random_text)
+{
+    /* lower-case literals with Danish letters and ×; text made of their
+     * bytes in both cases, the capitals' bytes without a lead, and near
+     * misses ('@' and '[' next to the capitals, 0xC3 0x97/0xB7) */
+    static const char *const lits[] = {"æble", "økonomi", "på", "x\xC3\x97y", "d\xC3\xB7", "beslutning", "a@", "å", ""};
+    static const unsigned char bytes[] = {'a', 'A', 'b', 'B', 'x', 'X', 'y', '@', '[', '`', '{', ' ', 0xC3, 0xA6,
+                                          0x86, 0xB8, 0x98, 0xA5, 0x85, 0x97, 0xB7, 0xBE, 0x9E, 0xBF, 0x9F, 'e',
+                                          'E', 'l', 'L', 'k', 'K', 'o', 'O', 'd', 'D'};
+    uint64_t x = 0x9E3779B97F4A7C15u;
+    for (int round = 0; round < 200000; round++) {
+        const char *lit = lits[next_random(&x) % (sizeof lits / sizeof *lits)];
+        char s[12];
+        size_t n = next_random(&x) % sizeof s;
+        /* half the texts start as the literal, in random case */
+        bool seeded = next_random(&x) & 1;
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = bytes[next_random(&x) % sizeof bytes];
+            if (seeded && i < strlen(lit)) {
+                c = (unsigned char)lit[i];
+                if ((next_random(&x) & 1) && c >= 'a' && c <= 'z')
+                    c = (unsigned char)(c - 32);
+                else if ((next_random(&x) & 1) && c >= 0xA0 && c <= 0xBE && i > 0 && (unsigned char)lit[i - 1] == 0xC3)
+                    c = (unsigned char)(c - 0x20);
+            }
+            s[i] = (char)c;
+        }
+        cr_assert_eq(text_prefix_ci(s, n, lit), prefix_ref(s, n, lit), "\"%.*s\" vs \"%s\"", (int)n, s, lit);
+    }
+}
+
 /* Equality ignores surrounding blanks and a trailing ':' or '.', and case
  * (Danish letters too); the first byte's early exit changes nothing. */
 Test(text, eq_ci)

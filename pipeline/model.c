@@ -150,7 +150,9 @@ struct jw {
     int err;
 };
 
-static void jw_raw(struct jw *w, const char *s, size_t n)
+/* Inline: most writes are a few constant bytes, which then cost a store
+ * rather than a call to memcpy. */
+static inline void jw_raw(struct jw *w, const char *s, size_t n)
 {
     if (!w->err && buf_append(w->out, s, n) < 0)
         w->err = -1;
@@ -263,14 +265,23 @@ static void jw_sep(struct jw *w)
     jw_indent(w);
 }
 
-/* Keys are the model's own field names, plain ASCII: no escaping. */
-static void jw_key(struct jw *w, const char *k)
+/* Keys are the model's own field names, plain ASCII: no escaping.  They
+ * are string literals, so the macros below pass their length as a
+ * constant (`k ""` does not compile for anything else) and the key is
+ * written with the quotes and colon in one append. */
+#define JW_KEYLEN(k) (sizeof(k "") - 1)
+
+static inline __attribute__((always_inline)) void jw_key_n(struct jw *w, const char *k, size_t kn)
 {
+    char tmp[64];
+    _Static_assert(sizeof tmp >= 4, "room for the quotes and colon");
     jw_sep(w);
-    jw_raw(w, "\"", 1);
-    jw_raw(w, k, strlen(k));
-    jw_raw(w, w->pretty ? "\": " : "\":", w->pretty ? 3 : 2);
+    tmp[0] = '"';
+    memcpy(tmp + 1, k, kn);
+    memcpy(tmp + 1 + kn, "\": ", 3);
+    jw_raw(w, tmp, kn + (w->pretty ? 4 : 3));
 }
+#define jw_key(w, k) jw_key_n(w, k, JW_KEYLEN(k))
 
 static void jw_open(struct jw *w, char c)
 {
@@ -288,27 +299,42 @@ static void jw_close(struct jw *w, char c)
     w->first = false;
 }
 
-static void jw_kstr(struct jw *w, const char *k, const char *v)
+static inline __attribute__((always_inline)) void jw_kstr_n(struct jw *w, const char *k, size_t kn, const char *v)
 {
-    jw_key(w, k);
+    jw_key_n(w, k, kn);
     jw_str(w, v);
 }
+#define jw_kstr(w, k, v) jw_kstr_n(w, k, JW_KEYLEN(k), v)
 
-static void jw_kint(struct jw *w, const char *k, long long v, bool null_if_neg)
+/* Decimal digits by hand: snprintf's format parsing cost more than the
+ * rest of writing the number. */
+static void jw_int(struct jw *w, long long v)
 {
-    jw_key(w, k);
-    if (null_if_neg && v < 0) {
-        jw_raw(w, "null", 4);
-        return;
-    }
-    char tmp[32];
-    int n = snprintf(tmp, sizeof tmp, "%lld", v);
-    jw_raw(w, tmp, (size_t)n);
+    char tmp[24];
+    size_t i = sizeof tmp;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do
+        tmp[--i] = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v < 0)
+        tmp[--i] = '-';
+    jw_raw(w, tmp + i, sizeof tmp - i);
 }
 
-static void jw_kbool(struct jw *w, const char *k, enum md_tri v)
+static inline __attribute__((always_inline)) void jw_kint_n(struct jw *w, const char *k, size_t kn, long long v,
+                                                           bool null_if_neg)
 {
-    jw_key(w, k);
+    jw_key_n(w, k, kn);
+    if (null_if_neg && v < 0)
+        jw_raw(w, "null", 4);
+    else
+        jw_int(w, v);
+}
+#define jw_kint(w, k, v, null_if_neg) jw_kint_n(w, k, JW_KEYLEN(k), v, null_if_neg)
+
+static inline __attribute__((always_inline)) void jw_kbool_n(struct jw *w, const char *k, size_t kn, enum md_tri v)
+{
+    jw_key_n(w, k, kn);
     if (v == MD_UNKNOWN)
         jw_raw(w, "null", 4);
     else if (v == MD_TRUE)
@@ -316,6 +342,7 @@ static void jw_kbool(struct jw *w, const char *k, enum md_tri v)
     else
         jw_raw(w, "false", 5);
 }
+#define jw_kbool(w, k, v) jw_kbool_n(w, k, JW_KEYLEN(k), v)
 
 static void json_item(struct jw *w, const struct md_item *it)
 {

@@ -91,10 +91,8 @@ static long long multiplier_at(const char *s, size_t n, size_t i, size_t *len)
         {"milliarder", 1000000000}, {"milliard", 1000000000}, {"mia", 1000000000}, {"mrd", 1000000000},
     };
     for (size_t k = 0; k < sizeof words / sizeof *words; k++) {
-        if (!text_prefix_ci(s + i, n - i, words[k].w))
-            continue;
-        size_t l = strlen(words[k].w);
-        if (!text_is_word_at(s, n, i + l)) {
+        size_t l = text_prefix_ci_len(s + i, n - i, words[k].w);
+        if (l && !text_is_word_at(s, n, i + l)) {
             if (i + l < n && s[i + l] == '.')
                 l++;
             *len = l;

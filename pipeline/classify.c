@@ -112,9 +112,11 @@ static size_t punkt_prefix(const char *s, size_t n)
         return 0;
     char f2[2];
     text_first2(s, n, f2);
-    for (size_t k = 0; words[k]; k++)
-        if (text_first2_may_match(f2, words[k]) && text_prefix_ci(s, n, words[k]))
-            return strlen(words[k]);
+    for (size_t k = 0; words[k]; k++) {
+        size_t l = text_first2_may_match(f2, words[k]) ? text_prefix_ci_len(s, n, words[k]) : 0;
+        if (l)
+            return l;
+    }
     return 0;
 }
 
@@ -227,10 +229,8 @@ bool classify_labelled(const char *s, size_t n, const char *const *labels, const
     char f2[2];
     text_first2(s, n, f2);
     for (size_t k = 0; labels[k]; k++) {
-        if (!text_first2_may_match(f2, labels[k]) || !text_prefix_ci(s, n, labels[k]))
-            continue;
-        size_t l = strlen(labels[k]);
-        if (l >= n)
+        size_t l = text_first2_may_match(f2, labels[k]) ? text_prefix_ci_len(s, n, labels[k]) : 0;
+        if (!l || l >= n)
             continue;
         size_t i = l;
         while (i < n && (s[i] == '.' || s[i] == ' '))
@@ -338,10 +338,8 @@ bool classify_people_head(const char *s, size_t n, const char **group, bool *abs
     char f2[2];
     text_first2(s, n, f2);
     for (size_t k = 0; heads[k].w; k++) {
-        if (!text_first2_may_match(f2, heads[k].w) || !text_prefix_ci(s, n, heads[k].w))
-            continue;
-        size_t l = strlen(heads[k].w);
-        if (text_is_word_at(s, n, l))
+        size_t l = text_first2_may_match(f2, heads[k].w) ? text_prefix_ci_len(s, n, heads[k].w) : 0;
+        if (!l || text_is_word_at(s, n, l))
             continue;
         size_t i = l;
         while (i < n && (s[i] == ':' || s[i] == ' '))
@@ -406,7 +404,7 @@ bool classify_dangling_end(const char *s, size_t n)
     while (b > 0 && s[b - 1] != ' ')
         b--;
     for (size_t k = 0; words[k]; k++)
-        if (text_prefix_ci(s + b, n - b, words[k]) && strlen(words[k]) == n - b)
+        if (b < n && text_prefix_ci_len(s + b, n - b, words[k]) == n - b)
             return b > 0;
     return false;
 }

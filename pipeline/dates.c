@@ -52,12 +52,8 @@ static int month_at(const char *s, size_t n, size_t i, size_t *len)
     for (int m = 0; m < 12; m++)
         for (int k = 0; k < 3 && month_names[m][k]; k++) {
             const char *name = month_names[m][k];
-            /* the prefix test first: it fails on the first byte nearly
-             * always, and a strlen per name was most of the cost */
-            if (!text_prefix_ci(s + i, n - i, name))
-                continue;
-            size_t l = strlen(name);
-            if (!text_is_word_at(s, n, i + l)) {
+            size_t l = text_prefix_ci_len(s + i, n - i, name);
+            if (l && !text_is_word_at(s, n, i + l)) {
                 *len = l;
                 if (i + l < n && s[i + l] == '.' && k > 0)
                     (*len)++;
@@ -218,9 +214,9 @@ bool dates_find_times(const char *s, size_t n, bool bare, char start[6], char en
         if (i > 0 && text_is_word_at(s, n, i - 1))
             continue;
         for (size_t k = 0; k < sizeof intro / sizeof *intro; k++) {
-            if (!text_prefix_ci(s + i, n - i, intro[k]))
+            size_t l = text_prefix_ci_len(s + i, n - i, intro[k]);
+            if (!l)
                 continue;
-            size_t l = strlen(intro[k]);
             size_t j = skip_blanks(s, n, i + l);
             if (j < n && is_digit(s[j]) && times_from(s, n, j, false, start, end))
                 return true;

@@ -27,10 +27,8 @@ static char *body_from_title(struct md_doc *doc, const char *s, size_t n)
         again = false;
         text_trim(&s, &n);
         for (size_t k = 0; prefixes[k]; k++) {
-            if (!text_prefix_ci(s, n, prefixes[k]))
-                continue;
-            size_t l = strlen(prefixes[k]);
-            if (!text_is_word_at(s, n, l)) {
+            size_t l = text_prefix_ci_len(s, n, prefixes[k]);
+            if (l && !text_is_word_at(s, n, l)) {
                 s += l;
                 n -= l;
                 again = true;
@@ -59,10 +57,8 @@ static char *body_from_title(struct md_doc *doc, const char *s, size_t n)
 
 static bool label_value(const char *s, size_t n, const char *label, const char **v, size_t *vn)
 {
-    if (!text_prefix_ci(s, n, label))
-        return false;
-    size_t l = strlen(label);
-    if (l >= n || text_is_word_at(s, n, l))
+    size_t l = text_prefix_ci_len(s, n, label);
+    if (!l || l >= n || text_is_word_at(s, n, l))
         return false;
     size_t i = l;
     while (i < n && (s[i] == ':' || s[i] == ' ' || s[i] == '\t' || s[i] == '.'))

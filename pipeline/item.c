@@ -245,10 +245,8 @@ static const char *kind_of_title(const char *t, size_t n)
         {"drøftelsessag", "discussion"},  {"drøftelse", "discussion"}, {"temadrøftelse", "discussion"},
     };
     for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
-        if (!text_prefix_ci(t, n, kinds[k].w))
-            continue;
-        size_t l = strlen(kinds[k].w);
-        if (kinds[k].w[l - 1] == ':' || !text_is_word_at(t, n, l))
+        size_t l = text_prefix_ci_len(t, n, kinds[k].w);
+        if (l && (kinds[k].w[l - 1] == ':' || !text_is_word_at(t, n, l)))
             return kinds[k].kind;
     }
     return NULL;

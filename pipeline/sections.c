@@ -153,10 +153,8 @@ bool sections_match(const char *s, size_t n, struct section_match *m)
     for (size_t j = first_at[f0]; j < first_at[f0 + 1]; j++) {
         size_t k = by_first[j];
         const char *h = headings[k].text;
-        if (!text_first2_may_match(f2, h) || !text_prefix_ci(s, n, h))
-            continue;
-        size_t hl = strlen(h);
-        if (text_is_word_at(s, n, hl))
+        size_t hl = text_first2_may_match(f2, h) ? text_prefix_ci_len(s, n, h) : 0;
+        if (!hl || text_is_word_at(s, n, hl))
             continue;
         const char *rest = s + hl;
         size_t rn = n - hl;
@@ -234,9 +232,8 @@ bool sections_is_field_label(const char *s, size_t n)
     char f2[2];
     text_first2(s, n, f2);
     for (size_t k = 0; k < sizeof field_labels / sizeof *field_labels; k++) {
-        if (!text_first2_may_match(f2, field_labels[k]) || !text_prefix_ci(s, n, field_labels[k]))
-            continue;
-        if (!text_is_word_at(s, n, strlen(field_labels[k])))
+        size_t l = text_first2_may_match(f2, field_labels[k]) ? text_prefix_ci_len(s, n, field_labels[k]) : 0;
+        if (l && !text_is_word_at(s, n, l))
             return true;
     }
     return false;

@@ -192,9 +192,9 @@ static size_t match_lit(const char *s, size_t n, size_t i, const char *lit)
     return k;
 }
 
-bool text_prefix_ci_rest(const char *s, size_t n, const char *lit)
+size_t text_prefix_ci_len_rest(const char *s, size_t n, const char *lit)
 {
-    return match_lit(s, n, 0, lit) != 0;
+    return match_lit(s, n, 0, lit);
 }
 
 bool text_eq_ci_rest(const char *s, size_t n, const char *lit)

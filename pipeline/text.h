@@ -40,20 +40,25 @@ static inline bool text_is_word_at(const char *s, size_t n, size_t i)
 }
 
 /* Case-insensitive: does s[0..n) start with lit (a lower-case literal)?
+ * text_prefix_ci_len returns lit's length on a match and 0 otherwise -
+ * the length a caller usually needs next, without a strlen - so it is for
+ * non-empty literals; text_prefix_ci answers yes or no, and yes for "".
  * Inline because nearly every call is decided by the first byte, and the
  * parsers make hundreds of thousands of them per megabyte. */
-bool text_prefix_ci_rest(const char *s, size_t n, const char *lit);
-static inline bool text_prefix_ci(const char *s, size_t n, const char *lit)
+size_t text_prefix_ci_len_rest(const char *s, size_t n, const char *lit);
+static inline size_t text_prefix_ci_len(const char *s, size_t n, const char *lit)
 {
     unsigned char l0 = (unsigned char)lit[0];
-    if (l0 == '\0')
-        return true;
-    if (n == 0)
-        return false;
+    if (l0 == '\0' || n == 0)
+        return 0;
     unsigned char c0 = (unsigned char)s[0];
     if (l0 < 0x80 && c0 != l0 && !(l0 >= 'a' && l0 <= 'z' && c0 == l0 - 32))
-        return false;
-    return text_prefix_ci_rest(s, n, lit);
+        return 0;
+    return text_prefix_ci_len_rest(s, n, lit);
+}
+static inline bool text_prefix_ci(const char *s, size_t n, const char *lit)
+{
+    return lit[0] == '\0' || text_prefix_ci_len(s, n, lit) != 0;
 }
 /* Case-insensitive equality with a lower-case literal, ignoring a trailing
  * ':' or '.' and surrounding blanks in s.  Inline up to the first byte,

@@ -165,7 +165,10 @@ Test(text, prefix_ci_is_its_definition_on_random_text)
             }
             s[i] = (char)c;
         }
-        cr_assert_eq(text_prefix_ci(s, n, lit), prefix_ref(s, n, lit), "\"%.*s\" vs \"%s\"", (int)n, s, lit);
+        bool want = prefix_ref(s, n, lit);
+        cr_assert_eq(text_prefix_ci(s, n, lit), want, "\"%.*s\" vs \"%s\"", (int)n, s, lit);
+        /* the length form: the literal's length on a match, 0 otherwise */
+        cr_assert_eq(text_prefix_ci_len(s, n, lit), want ? strlen(lit) : 0, "\"%.*s\" vs \"%s\"", (int)n, s, lit);
     }
 }
 

@@ -136,15 +136,14 @@ static unsigned char lower2_ok[65536 / 8];
 static bool lower_may_start(const unsigned char *t, size_t len, size_t p)
 {
     unsigned k = (unsigned)t[p] << 8 | (p + 1 < len ? t[p + 1] : 0);
-    return lower2_ok[k >> 3] & (1u << (k & 7));
+    return wordskip_bit(lower2_ok, k);
 }
 
 #define QUAD_ANY UINT32_MAX /* the word's start cannot be folded here: look it up */
 
 static bool quad_has(const unsigned char *set, uint32_t q)
 {
-    unsigned k = wordskip_quad_hash(q);
-    return set[k >> 3] & (1u << (k & 7));
+    return wordskip_bit(set, wordskip_quad_hash(q));
 }
 
 static void quad_add(unsigned char *set, const unsigned char *w, size_t n)

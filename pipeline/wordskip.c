@@ -81,15 +81,14 @@ static void classify_block(struct wordskip_cursor *c, size_t b)
         unsigned i = (unsigned)__builtin_ctzll(low);
         unsigned pair = (unsigned)t[i] << 8 | t[i + 1];
         /* no branch: a pair is rare, and a branch per start mispredicts */
-        work |= (uint64_t)((c->pairs[pair >> 3] >> (pair & 7)) & 1u) << i;
+        work |= (uint64_t)wordskip_bit(c->pairs, pair) << i;
     }
     for (uint64_t up = starts & m.upper; up; up &= up - 1) {
         unsigned i = (unsigned)__builtin_ctzll(up);
         uint32_t q;
         if (c->quads && b + i + 4 <= c->len && wordskip_ascii_quad(t + i, &q)) {
             /* the usual capital, without a call */
-            unsigned h = wordskip_quad_hash(q);
-            work |= (uint64_t)((c->quads[h >> 3] >> (h & 7)) & 1u) << i;
+            work |= (uint64_t)wordskip_bit(c->quads, wordskip_quad_hash(q)) << i;
         } else if (!c->upper_boring(c->t, c->len, b + i)) {
             work |= UINT64_C(1) << i;
         }

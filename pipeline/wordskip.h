@@ -48,6 +48,12 @@ static inline bool wordskip_ascii_quad(const unsigned char *t, uint32_t *q)
     return true;
 }
 
+/* Bit k of a set of bits, as the pair and quad sets are kept: 0 or 1. */
+static inline unsigned wordskip_bit(const unsigned char *set, unsigned k)
+{
+    return (set[k >> 3] >> (k & 7)) & 1u;
+}
+
 /* The bit of a quad in a set of 65536 bits. */
 static inline unsigned wordskip_quad_hash(uint32_t q)
 {

@@ -7,11 +7,14 @@
  *
  * Besides memory errors (ASan/UBSan) it checks the pipeline's promises: a
  * model always comes back, its JSON is produced, and a rejected model says
- * why with an error issue; and that the gazetteer's vector pass finds the
- * evidence its byte loop finds, in the raw bytes and in the decoded text.
+ * why with an error issue; that the gazetteer's vector pass finds the
+ * evidence its byte loop finds, in the raw bytes and in the decoded text;
+ * and that the outcome classifier's masked word pass reads the raw bytes as
+ * its byte loop does.
  */
 #include "gazetteer.h"
 #include "model.h"
+#include "outcome.h"
 #include "pipeline.h"
 
 #include <stdlib.h>
@@ -34,6 +37,8 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
     enum stage_result r;
     same_evidence((const char *)data, size);
+    if (strcmp(outcome_classify((const char *)data, size), outcome_classify_bytewise((const char *)data, size)) != 0)
+        abort();
     struct md_doc *doc = pipeline_run(data, size, "fuzz.txt", NULL, NULL, &r);
     if (!doc)
         abort();

@@ -6,13 +6,12 @@
 #include "outcome.h"
 #include "bytes.h"
 #include "text.h"
+#include "util.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-
-
-#include "util.h"
 
 /*
  * One pass over the words of the text, lower-cased once.  For each word
@@ -24,55 +23,60 @@
 
 enum hit { H_NONE, H_APPROVE, H_FULGT, H_REJECT, H_POSTPONE, H_NOTED, H_DISCUSS, H_TIL, H_BLEV, H_IKKE, H_HAR };
 
+#define KW(w, h) {w, sizeof(w) - 1, h}
+static const struct keyword {
+    const char *w;
+    size_t n;
+    enum hit h;
+} keywords[] = {
+    KW("godkendt", H_APPROVE),   KW("godkendte", H_APPROVE),  KW("godkender", H_APPROVE),
+    KW("godkendes", H_APPROVE),  KW("tiltrådt", H_APPROVE),   KW("tiltrådte", H_APPROVE),
+    KW("tiltræder", H_APPROVE),  KW("tiltrædes", H_APPROVE),  KW("vedtaget", H_APPROVE),
+    KW("vedtog", H_APPROVE),     KW("vedtages", H_APPROVE),   KW("fulgt", H_FULGT),
+    KW("følges", H_FULGT),       KW("forkastet", H_REJECT),   KW("forkastede", H_REJECT),
+    KW("afvist", H_REJECT),      KW("afviste", H_REJECT),     KW("udsat", H_POSTPONE),
+    KW("udsættes", H_POSTPONE),  KW("udskudt", H_POSTPONE),   KW("udskydes", H_POSTPONE),
+    KW("efterretning", H_NOTED), KW("drøftet", H_DISCUSS),    KW("drøftede", H_DISCUSS),
+    KW("drøftes", H_DISCUSS),    KW("til", H_TIL),            KW("blev", H_BLEV),
+    KW("ikke", H_IKKE),          KW("har", H_HAR),            KW("havde", H_HAR),
+};
+#undef KW
 
-static bool is(const char *w, size_t n, const char *lit)
-{
-    return strlen(lit) == n && memcmp(w, lit, n) == 0;
-}
+enum { KW_MAXLEN = 15, KW_PER_SLOT = 4 };
 
-/* By first letter, so that a word costs a switch and a few compares. */
-static enum hit classify_word(const char *w, size_t n)
+/* The keywords by first letter and length: a word is compared with the few
+ * of its slot (three at most) and nothing else, without a switch, whose
+ * indirect jump mispredicts on nearly every word. */
+static unsigned char slots[26][KW_MAXLEN + 1][KW_PER_SLOT]; /* keyword index + 1, 0 = none */
+static pthread_once_t slots_once = PTHREAD_ONCE_INIT;
+
+static void slots_fill(void)
 {
-    if (n < 3 || n > 12)
-        return H_NONE;
-    switch (w[0]) {
-    case 'g':
-        return (is(w, n, "godkendt") || is(w, n, "godkendte") || is(w, n, "godkender") || is(w, n, "godkendes"))
-                   ? H_APPROVE : H_NONE;
-    case 't':
-        if (is(w, n, "til"))
-            return H_TIL;
-        return (is(w, n, "tiltrådt") || is(w, n, "tiltrådte") || is(w, n, "tiltræder") || is(w, n, "tiltrædes"))
-                   ? H_APPROVE : H_NONE;
-    case 'v':
-        return (is(w, n, "vedtaget") || is(w, n, "vedtog") || is(w, n, "vedtages")) ? H_APPROVE : H_NONE;
-    case 'f':
-        if (is(w, n, "fulgt") || is(w, n, "følges"))
-            return H_FULGT;
-        return (is(w, n, "forkastet") || is(w, n, "forkastede")) ? H_REJECT : H_NONE;
-    case 'a':
-        return (is(w, n, "afvist") || is(w, n, "afviste")) ? H_REJECT : H_NONE;
-    case 'u':
-        return (is(w, n, "udsat") || is(w, n, "udsættes") || is(w, n, "udskudt") || is(w, n, "udskydes"))
-                   ? H_POSTPONE : H_NONE;
-    case 'e':
-        return is(w, n, "efterretning") ? H_NOTED : H_NONE;
-    case 'd':
-        return (is(w, n, "drøftet") || is(w, n, "drøftede") || is(w, n, "drøftes")) ? H_DISCUSS : H_NONE;
-    case 'b':
-        return is(w, n, "blev") ? H_BLEV : H_NONE;
-    case 'i':
-        return is(w, n, "ikke") ? H_IKKE : H_NONE;
-    case 'h':
-        return (is(w, n, "har") || is(w, n, "havde")) ? H_HAR : H_NONE;
-    default:
-        return H_NONE;
+    for (size_t k = 0; k < sizeof keywords / sizeof *keywords; k++) {
+        unsigned char *slot = slots[keywords[k].w[0] - 'a'][keywords[k].n];
+        size_t j = 0;
+        while (slot[j])
+            j++;
+        if (j == KW_PER_SLOT)
+            abort(); /* the table above outgrew the slots */
+        slot[j] = (unsigned char)(k + 1);
     }
 }
 
+static enum hit classify_word(const char *w, size_t n)
+{
+    unsigned l = (unsigned)(unsigned char)w[0] - 'a';
+    if (n > KW_MAXLEN || l >= 26)
+        return H_NONE;
+    const unsigned char *slot = slots[l][n];
+    for (size_t j = 0; j < KW_PER_SLOT && slot[j]; j++)
+        if (memcmp(keywords[slot[j] - 1].w, w, n) == 0)
+            return keywords[slot[j] - 1].h;
+    return H_NONE;
+}
+
 /* Word bytes of lower-cased text: ASCII letters and digits and the bytes of
- * multi-byte letters; not 0xC2 (symbols) or 0xE2 (dashes, quotes) leads.
- * A table, because this is asked of every byte of every decision. */
+ * multi-byte letters; not 0xC2 (symbols) or 0xE2 (dashes, quotes) leads. */
 static const unsigned char word_char[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* 0x00 */
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* 0x10 */
@@ -92,132 +96,243 @@ static const unsigned char word_char[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,  /* 0xF0 */
 };
 
-static bool is_word_char(const char *f, size_t n, size_t i)
+/* What the words read so far say. */
+struct verdict {
+    bool approved, rejected, postponed, noted, discussed;
+    bool reported;                   /* "har"/"havde" earlier in this clause */
+    long word_no, last_ikke, last_blev, last_til, last_indst;
+    enum hit pending_fulgt;          /* "fulgt" waits for the next word ("fulgt op") */
+    bool pending_neg;
+};
+
+static void verdict_init(struct verdict *v)
 {
-    (void)n;
-    return word_char[(unsigned char)f[i]];
+    memset(v, 0, sizeof *v);
+    v->last_ikke = v->last_blev = v->last_til = v->last_indst = -10;
+    v->pending_fulgt = H_NONE;
 }
 
-/* The end of the word that continues at f[i] (<= n; f holds sixteen zero
- * bytes after n).  With SSE2 a word's end is found in one step rather than
- * a branch per byte that mispredicts at every word's end. */
-static size_t word_end(const char *f, size_t n, size_t i)
+/* The next word, w[0..wn) of the folded text; new_clause when a clause
+ * ended since the word before. */
+static inline void verdict_word(struct verdict *v, const char *w, size_t wn, bool new_clause)
 {
-#if defined(__SSE2__)
-    for (;;) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(f + i));
-        __m128i alpha = bytes_in16(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z');
-        __m128i digit = bytes_in16(v, '0', '9');
-        /* 0xC2 and 0xE2 (symbols, dashes, quotes) differ only in bit 5 */
-        __m128i sym = bytes_eq16(_mm_and_si128(v, _mm_set1_epi8((char)0xDF)), 0xC2);
-        unsigned word = ((unsigned)_mm_movemask_epi8(_mm_or_si128(alpha, digit)) |
-                         ((unsigned)_mm_movemask_epi8(v) & ~(unsigned)_mm_movemask_epi8(sym)));
-        unsigned stop = ~word & 0xFFFF;
-        if (stop) {
-            size_t e = i + (size_t)__builtin_ctz(stop);
-            return e < n ? e : n;
+    if (new_clause)
+        v->reported = false;
+    long word_no = ++v->word_no;
+    if (v->pending_fulgt != H_NONE) {
+        /* "Indstillingen blev fulgt" approves; "blev fulgt op" is a
+         * follow-up, not a decision */
+        if (!(wn == 2 && w[0] == 'o' && w[1] == 'p')) {
+            if (v->pending_neg)
+                v->rejected = true;
+            else
+                v->approved = true;
         }
-        i += 16;
+        v->pending_fulgt = H_NONE;
     }
-#else
-    while (i < n && word_char[(unsigned char)f[i]])
-        i++;
-    return i;
-#endif
+    if (wn >= 11 && memcmp(w, "indstilling", 11) == 0)
+        v->last_indst = word_no;
+    enum hit h = classify_word(w, wn);
+    if (h == H_NONE)
+        return;
+    bool neg = word_no - v->last_ikke <= 2;
+    switch (h) {
+    case H_APPROVE:
+        if (neg)
+            v->rejected = true;
+        else if (!v->reported)
+            v->approved = true;
+        break;
+    case H_FULGT:
+        if (word_no - v->last_blev <= 1 || word_no - v->last_indst <= 2 || neg) {
+            v->pending_fulgt = h;
+            v->pending_neg = neg;
+        }
+        break;
+    case H_REJECT: if (!neg) v->rejected = true; break;
+    case H_POSTPONE: if (!neg) v->postponed = true; break;
+    case H_NOTED: if (word_no - v->last_til == 1 && !neg) v->noted = true; break;
+    case H_DISCUSS: if (!neg) v->discussed = true; break;
+    case H_TIL: v->last_til = word_no; break;
+    case H_BLEV: v->last_blev = word_no; break;
+    case H_IKKE: v->last_ikke = word_no; break;
+    case H_HAR: v->reported = true; break;
+    case H_NONE: break;
+    }
 }
 
-const char *outcome_classify(const char *text, size_t n)
+static const char *verdict_result(struct verdict *v)
 {
-    /* sixteen zero bytes after the text: word_end may read past it */
-    char stackbuf[2048];
-    char *f = n + 17 <= sizeof stackbuf ? stackbuf : xmalloc(n + 17);
-    text_fold(f, text, n);
-    memset(f + n, 0, 17);
+    if (v->pending_fulgt != H_NONE) {
+        if (v->pending_neg)
+            v->rejected = true;
+        else
+            v->approved = true;
+    }
+    if (v->approved)
+        return "approved";
+    if (v->rejected)
+        return "rejected";
+    if (v->postponed)
+        return "postponed";
+    if (v->noted)
+        return "noted";
+    if (v->discussed)
+        return "discussed";
+    return "other";
+}
 
-    bool approved = false, rejected = false, postponed = false, noted = false, discussed = false;
-    bool reported = false;          /* "har"/"havde" earlier in this clause */
-    long word_no = 0, last_ikke = -10, last_blev = -10, last_til = -10, last_indst = -10;
-    enum hit pending_fulgt = H_NONE; /* "fulgt" waits for the next word ("fulgt op") */
-    bool pending_neg = false;
+/* The bytes that end a clause: a line break, ';', ':', and '.' but not
+ * after a digit ("1. september"). */
+static bool ends_clause(const char *f, size_t i)
+{
+    char c = f[i];
+    return c == '\n' || c == ';' || c == ':' || (c == '.' && !(i > 0 && f[i - 1] >= '0' && f[i - 1] <= '9'));
+}
+
+/* The definition, a byte at a time: the words of f[0..n), and between
+ * them the separators, of which a symbol, dash or quote (0xC2 and 0xE2
+ * leads: \u00BB, \u2013 ...) is one to its last byte - "\u00BBGodkendt\u00AB"
+ * holds the word "godkendt", not "\u00BBgodkendt". */
+static void words_bytewise(const char *f, size_t n, struct verdict *v)
+{
+    bool new_clause = false;
     size_t i = 0;
     while (i < n) {
-        char c = f[i];
-        if (!is_word_char(f, n, i)) {
-            if (c == '\n' || c == ';' || c == ':' || (c == '.' && !(i > 0 && f[i - 1] >= '0' && f[i - 1] <= '9')))
-                reported = false;
+        unsigned char c = (unsigned char)f[i];
+        if (!word_char[c]) {
+            new_clause |= ends_clause(f, i);
             i++;
-            /* a symbol, dash or quote (\u00BB, \u2013 ...) is separator to its
-             * last byte: "\u00BBGodkendt\u00AB" holds the word "godkendt" */
-            size_t tail = (unsigned char)c == 0xC2 ? 1 : (unsigned char)c == 0xE2 ? 2 : 0;
+            size_t tail = c == 0xC2 ? 1 : c == 0xE2 ? 2 : 0;
             while (tail-- && i < n && ((unsigned char)f[i] & 0xC0) == 0x80)
                 i++;
             continue;
         }
         size_t b = i;
-        i = word_end(f, n, i + 1);
-        const char *w = f + b;
-        size_t wn = i - b;
-        word_no++;
-        if (pending_fulgt != H_NONE) {
-            /* "Indstillingen blev fulgt" approves; "blev fulgt op" is a
-             * follow-up, not a decision */
-            if (!(wn == 2 && w[0] == 'o' && w[1] == 'p')) {
-                if (pending_neg)
-                    rejected = true;
-                else
-                    approved = true;
-            }
-            pending_fulgt = H_NONE;
-        }
-        if (wn >= 12 && memcmp(w, "indstilling", 11) == 0)
-            last_indst = word_no;
-        else if (wn == 11 && memcmp(w, "indstilling", 11) == 0)
-            last_indst = word_no;
-        if (wn < 2)
-            continue;
-        enum hit h = classify_word(w, wn);
-        bool neg = word_no - last_ikke <= 2;
-        switch (h) {
-        case H_APPROVE:
-            if (neg)
-                rejected = true;
-            else if (!reported)
-                approved = true;
-            break;
-        case H_FULGT:
-            if (word_no - last_blev <= 1 || word_no - last_indst <= 2 || neg) {
-                pending_fulgt = h;
-                pending_neg = neg;
-            }
-            break;
-        case H_REJECT: if (!neg) rejected = true; break;
-        case H_POSTPONE: if (!neg) postponed = true; break;
-        case H_NOTED: if (word_no - last_til == 1 && !neg) noted = true; break;
-        case H_DISCUSS: if (!neg) discussed = true; break;
-        case H_TIL: last_til = word_no; break;
-        case H_BLEV: last_blev = word_no; break;
-        case H_IKKE: last_ikke = word_no; break;
-        case H_HAR: reported = true; break;
-        case H_NONE: break;
-        }
+        while (i < n && word_char[(unsigned char)f[i]])
+            i++;
+        verdict_word(v, f + b, i - b, new_clause);
+        new_clause = false;
     }
-    if (pending_fulgt != H_NONE) {
-        if (pending_neg)
-            rejected = true;
-        else
-            approved = true;
+}
+
+/*
+ * The same words from bit masks, 64 bytes at a time, so that the loop runs
+ * once per word instead of branching on every byte (a branch that
+ * mispredicts at each word's start and end).  f holds zero bytes from n to
+ * the end of the block that holds byte n.
+ */
+struct masks {
+    uint64_t word, sym, e2, cont, digit, dot, stop;
+};
+
+static void block_masks(const unsigned char *s, struct masks *m)
+{
+    memset(m, 0, sizeof *m);
+#if defined(__SSE2__)
+    for (unsigned k = 0; k < 64; k += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + k));
+        __m128i alpha = bytes_in16(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z');
+        __m128i digit = bytes_in16(v, '0', '9');
+        /* 0xC2 and 0xE2 differ only in bit 5 */
+        __m128i sym = bytes_eq16(_mm_and_si128(v, _mm_set1_epi8((char)0xDF)), 0xC2);
+        __m128i cont = bytes_eq16(_mm_and_si128(v, _mm_set1_epi8((char)0xC0)), 0x80);
+        __m128i stop = _mm_or_si128(_mm_or_si128(bytes_eq16(v, '\n'), bytes_eq16(v, ';')), bytes_eq16(v, ':'));
+        uint64_t symb = (uint64_t)(unsigned)_mm_movemask_epi8(sym);
+        m->word |= ((uint64_t)(unsigned)_mm_movemask_epi8(_mm_or_si128(alpha, digit)) |
+                    ((uint64_t)(unsigned)_mm_movemask_epi8(v) & ~symb)) << k;
+        m->sym |= symb << k;
+        m->e2 |= (uint64_t)(unsigned)_mm_movemask_epi8(bytes_eq16(v, 0xE2)) << k;
+        m->cont |= (uint64_t)(unsigned)_mm_movemask_epi8(cont) << k;
+        m->digit |= (uint64_t)(unsigned)_mm_movemask_epi8(digit) << k;
+        m->dot |= (uint64_t)(unsigned)_mm_movemask_epi8(bytes_eq16(v, '.')) << k;
+        m->stop |= (uint64_t)(unsigned)_mm_movemask_epi8(stop) << k;
     }
+#else
+    for (unsigned k = 0; k < 64; k++) {
+        unsigned char c = s[k];
+        uint64_t bit = UINT64_C(1) << k;
+        m->word |= word_char[c] ? bit : 0;
+        m->sym |= (c == 0xC2 || c == 0xE2) ? bit : 0;
+        m->e2 |= c == 0xE2 ? bit : 0;
+        m->cont |= (c & 0xC0) == 0x80 ? bit : 0;
+        m->digit |= (c >= '0' && c <= '9') ? bit : 0;
+        m->dot |= c == '.' ? bit : 0;
+        m->stop |= (c == '\n' || c == ';' || c == ':') ? bit : 0;
+    }
+#endif
+}
+
+static void words_masked(const char *f, size_t n, struct verdict *v)
+{
+    struct masks prev = {0};
+    uint64_t prev_word = 0;  /* the block before's word bytes, separators taken out */
+    size_t start = 0;        /* where the word that is open at a block's end began */
+    bool new_clause = false; /* a clause ended after the last word */
+    for (size_t base = 0; base <= n; base += 64) {
+        struct masks m;
+        block_masks((const unsigned char *)f + base, &m);
+        /* x shifted up by one or two bytes, the block before's top bits in */
+        #define UP1(x) ((m.x << 1) | (prev.x >> 63))
+        #define UP2(x) ((m.x << 2) | (prev.x >> 62))
+        /* a continuation byte just after a 0xC2 or 0xE2 lead, and the second
+         * after 0xE2, belong to the separator */
+        uint64_t skip = (UP1(sym) & m.cont) | (UP2(e2) & UP1(cont) & m.cont);
+        uint64_t word = m.word & ~skip;
+        uint64_t stop = m.stop | (m.dot & ~UP1(digit));
+        #undef UP1
+        #undef UP2
+        uint64_t word_up = (word << 1) | (prev_word >> 63);
+        uint64_t starts = word & ~word_up, ends = ~word & word_up;
+        prev = m;
+        prev_word = word;
+        for (; ends; ends &= ends - 1) {
+            unsigned e = (unsigned)__builtin_ctzll(ends);
+            uint64_t below = (UINT64_C(1) << e) - 1;
+            /* a clause end before this word's end is in the gap before it,
+             * since no word byte ends a clause */
+            new_clause |= (stop & below) != 0;
+            stop &= ~below;
+            uint64_t s = starts & below;
+            if (s)
+                start = base + 63 - (size_t)__builtin_clzll(s);
+            starts &= ~below;
+            verdict_word(v, f + start, base + e - start, new_clause);
+            new_clause = false;
+        }
+        new_clause |= stop != 0;
+        if (starts)
+            start = base + 63 - (size_t)__builtin_clzll(starts);
+    }
+}
+
+static const char *classify(const char *text, size_t n, bool masked)
+{
+    /* the text folded, zero-padded to the end of the block holding byte n */
+    char stackbuf[2048];
+    size_t cap = (n / 64 + 1) * 64;
+    char *f = cap <= sizeof stackbuf ? stackbuf : xmalloc(cap);
+    text_fold(f, text, n);
+    memset(f + n, 0, cap - n);
+
+    struct verdict v;
+    verdict_init(&v);
+    pthread_once(&slots_once, slots_fill);
+    if (masked)
+        words_masked(f, n, &v);
+    else
+        words_bytewise(f, n, &v);
     if (f != stackbuf)
         free(f);
-    if (approved)
-        return "approved";
-    if (rejected)
-        return "rejected";
-    if (postponed)
-        return "postponed";
-    if (noted)
-        return "noted";
-    if (discussed)
-        return "discussed";
-    return "other";
+    return verdict_result(&v);
+}
+
+const char *outcome_classify(const char *text, size_t n)
+{
+    return classify(text, n, true);
+}
+
+const char *outcome_classify_bytewise(const char *text, size_t n)
+{
+    return classify(text, n, false);
 }

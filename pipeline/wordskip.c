@@ -16,10 +16,28 @@
 
 #include <stdint.h>
 
+#if WORDSKIP_HAVE_AVX2
+#include <immintrin.h>
+#endif
+
+enum wordskip_isa wordskip_best(void)
+{
+#if WORDSKIP_HAVE_AVX2
+    if (__builtin_cpu_supports("avx2"))
+        return WORDSKIP_AVX2;
+#endif
+#if defined(__SSE2__)
+    return WORDSKIP_SSE2;
+#else
+    return WORDSKIP_BYTES;
+#endif
+}
+
 void wordskip_start(struct wordskip_cursor *c, const unsigned char *pairs, const unsigned char *quads,
                     bool (*upper_boring)(const unsigned char *t, size_t len, size_t i), const unsigned char *t,
                     size_t len)
 {
+    c->isa = wordskip_best();
     c->pairs = pairs;
     c->quads = quads;
     c->upper_boring = upper_boring;
@@ -27,6 +45,12 @@ void wordskip_start(struct wordskip_cursor *c, const unsigned char *pairs, const
     c->len = len;
     c->block = SIZE_MAX;
     c->work = c->blank = 0;
+}
+
+void wordskip_use(struct wordskip_cursor *c, enum wordskip_isa isa)
+{
+    if (isa < c->isa)
+        c->isa = isa;
 }
 
 #if defined(__SSE2__)
@@ -67,13 +91,54 @@ static inline void classify16(const unsigned char *s, unsigned k, struct classes
     c->hard |= h << k;
 }
 
+#if WORDSKIP_HAVE_AVX2
+/* Lanes of v in [lo, hi] (unsigned), as bytes_in16. */
+__attribute__((target("avx2"))) static inline __m256i in32(__m256i v, unsigned char lo, unsigned char hi)
+{
+    __m256i x = _mm256_sub_epi8(v, _mm256_set1_epi8((char)lo));
+    return _mm256_cmpeq_epi8(_mm256_min_epu8(x, _mm256_set1_epi8((char)(unsigned char)(hi - lo))), x);
+}
+
+__attribute__((target("avx2"))) static inline uint64_t bits32(__m256i m)
+{
+    return (uint64_t)(unsigned)_mm256_movemask_epi8(m);
+}
+
+/* classify16's masks, 32 bytes at a time. */
+__attribute__((target("avx2"))) static void classify_avx2(const unsigned char *t, struct classes *c)
+{
+    for (unsigned k = 0; k < 64; k += 32) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(t + k));
+        __m256i nx = _mm256_loadu_si256((const __m256i *)(const void *)(t + k + 1));
+        __m256i alpha = in32(_mm256_or_si256(v, _mm256_set1_epi8(0x20)), 'a', 'z');
+        __m256i digit = in32(v, '0', '9');
+        __m256i hard = _mm256_or_si256(
+            _mm256_cmpeq_epi8(_mm256_and_si256(v, _mm256_set1_epi8((char)0xDF)), _mm256_set1_epi8((char)0xC2)),
+            in32(v, 0xF5, 0xFF));
+        __m256i latin_lower = _mm256_and_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8((char)0xC3)), in32(nx, 0x9F, 0xBF));
+        __m256i bit5 = _mm256_cmpeq_epi8(_mm256_and_si256(v, _mm256_set1_epi8(0x20)), _mm256_set1_epi8(0x20));
+        uint64_t h = bits32(hard);
+        c->word |= (bits32(_mm256_or_si256(alpha, digit)) | (bits32(v) & ~h)) << k;
+        c->lower |= bits32(_mm256_and_si256(alpha, bit5)) << k;
+        c->upper |= bits32(_mm256_andnot_si256(bit5, alpha)) << k;
+        c->latin_lower |= bits32(latin_lower) << k;
+        c->hard |= h << k;
+    }
+}
+#endif
+
 /* The masks of the block at c->t + b (b + 64 < c->len). */
 static void classify_block(struct wordskip_cursor *c, size_t b)
 {
     struct classes m = {0, 0, 0, 0, 0};
     const unsigned char *t = c->t + b;
-    for (unsigned k = 0; k < 64; k += 16)
-        classify16(t + k, k, &m);
+#if WORDSKIP_HAVE_AVX2
+    if (c->isa == WORDSKIP_AVX2)
+        classify_avx2(t, &m);
+    else
+#endif
+        for (unsigned k = 0; k < 64; k += 16)
+            classify16(t + k, k, &m);
     uint64_t carry = b > 0 && word_byte(t[-1]);
     uint64_t starts = m.word & ~((m.word << 1) | carry);
     uint64_t work = starts & ~(m.lower | m.upper | m.latin_lower);
@@ -102,6 +167,10 @@ size_t wordskip_next(struct wordskip_cursor *c, size_t p, size_t *stop)
 {
     size_t q = p;
     size_t b = p - p % 64;
+    if (c->isa == WORDSKIP_BYTES) {
+        *stop = c->len;
+        return p;
+    }
     unsigned off = (unsigned)(p - b);
 
     for (; b + 64 < c->len; b += 64, off = 0) {

@@ -6,9 +6,10 @@
  * bytes begin a lower-case entry ("nordjyske").  Everything else - nearly
  * all of a document - is skipped, and a byte-at-a-time loop spends most of
  * its time mispredicting where each word and each gap ends.  wordskip
- * classifies 64 bytes per step with SSE2 and returns the next place where
- * the byte loop must look again; on other targets it returns at once and
- * the byte loop does all the work, with the same result.
+ * classifies 64 bytes per step with AVX2 or SSE2, whichever the CPU has,
+ * and returns the next place where the byte loop must look again; on other
+ * targets it returns at once and the byte loop does all the work, with the
+ * same result.
  *
  * The contract, which the gazetteer's byte loop relies on: started at p,
  * where t[p-1] is ASCII punctuation or a blank (or p == 0), wordskip
@@ -60,9 +61,26 @@ static inline unsigned wordskip_quad_hash(uint32_t q)
     return (q * 2654435761u) >> 16;
 }
 
+/* How a cursor classifies its blocks: not at all (the byte loop does all
+ * the work), sixteen or thirty-two bytes at a time.  Every one keeps the
+ * contract; the faster ones skip more per step. */
+enum wordskip_isa { WORDSKIP_BYTES, WORDSKIP_SSE2, WORDSKIP_AVX2 };
+
+/* AVX2 is compiled in where the compiler can target it for one function
+ * and ask the CPU at run time (GCC and Clang on x86-64). */
+#if defined(__SSE2__) && defined(__x86_64__) && defined(__GNUC__)
+#define WORDSKIP_HAVE_AVX2 1
+#else
+#define WORDSKIP_HAVE_AVX2 0
+#endif
+
+/* The fastest this machine runs. */
+enum wordskip_isa wordskip_best(void);
+
 /* A scan's position in the text: the masks of one 64-byte block are kept,
  * so the calls a scan makes inside one block cost a few bit operations. */
 struct wordskip_cursor {
+    enum wordskip_isa isa;
     const unsigned char *pairs;
     const unsigned char *quads;
     bool (*upper_boring)(const unsigned char *t, size_t len, size_t i);
@@ -83,6 +101,9 @@ struct wordskip_cursor {
 void wordskip_start(struct wordskip_cursor *c, const unsigned char *pairs, const unsigned char *quads,
                     bool (*upper_boring)(const unsigned char *t, size_t len, size_t i), const unsigned char *t,
                     size_t len);
+
+/* Classify no faster than isa (tests run each way on one machine). */
+void wordskip_use(struct wordskip_cursor *c, enum wordskip_isa isa);
 
 /* Returns q as above.  *stop is set to the first position after p found to
  * need the byte loop (the text's length when none was found): calling

@@ -104,49 +104,107 @@ static void check_contract(const unsigned char *t, size_t len, size_t p, size_t 
     }
 }
 
-Test(wordskip, keeps_its_contract_on_random_text)
+/* Random text of the tokens and separators that decide the contract. */
+static size_t random_text(unsigned char *t, size_t want, uint64_t *x)
 {
     static const char *const tok[] = {"og", "møde", "nordjyske", "Region", "Vejle", "8000", "×", "–", "\xC2\xA0",
                                       "\xF0\x9F\x98\x80", "\xC3", "\xFF", "æble", "Ærø", "n", "no", "123", "x",
-                                      "Regionsrådet", "Vejl", "VEJLE", "Re", "Reg", "Vejle-", "R\xC3\xB8" "d"};
+                                      "Regionsrådet", "Vejl", "VEJLE", "Re", "Reg", "Vejle-", "R\xC3\xB8" "d",
+                                      /* the edges of the byte ranges: 0xF4/0xF5, Þ/ß, ÿ, 0xC3 before a
+                                       * byte that continues nothing */
+                                      "\xF4", "\xF5", "\xC3\x9E" "ing", "\xC3\x9F" "e", "\xC3\xBF", "\xC3\xC0"};
     static const char *const sep[] = {" ", " ", "\n", ", ", ".", "", "-"};
-    unsigned char *t = malloc(4096);
-    uint64_t x = 88172645463325252u;
-    cr_assert_not_null(t);
+    size_t len = 0;
+    while (len < want) {
+        *x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
+        const char *a = tok[*x % (sizeof tok / sizeof *tok)], *b = sep[(*x >> 40) % (sizeof sep / sizeof *sep)];
+        memcpy(t + len, a, strlen(a));
+        len += strlen(a);
+        memcpy(t + len, b, strlen(b));
+        len += strlen(b);
+    }
+    return len;
+}
+
+static void sets_for_random_text(void)
+{
     memset(pairs, 0, sizeof pairs);
     add_pair('n', 'o');
     add_pair('s', 0xC3);
     memset(quads, 0, sizeof quads);
     add_quad("Region");
     add_quad("Vejle");
-    for (int round = 0; round < 600; round++) {
-        /* every other round with the quad set: the vector pass then
-         * decides ASCII capitals itself */
-        bool with_quads = round % 2;
-        bool (*boring)(const unsigned char *, size_t, size_t) = with_quads ? upper_boring_quads : upper_boring;
-        size_t len = 0;
-        while (len < 2000) {
-            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-            const char *a = tok[x % (sizeof tok / sizeof *tok)], *b = sep[(x >> 40) % (sizeof sep / sizeof *sep)];
-            memcpy(t + len, a, strlen(a));
-            len += strlen(a);
-            memcpy(t + len, b, strlen(b));
-            len += strlen(b);
-        }
-        struct wordskip_cursor c;
-        wordskip_start(&c, pairs, with_quads ? quads : NULL, boring, t, len);
-        /* ask at every position after a blank, in order, as the scan does */
-        for (size_t p = 1; p < len; p++) {
-            if (!blank(t[p - 1]))
-                continue;
-            size_t stop;
-            size_t q = wordskip_next(&c, p, &stop);
-            check_contract(t, len, p, q, boring);
-            cr_assert_geq(stop, q);
+}
+
+Test(wordskip, keeps_its_contract_on_random_text)
+{
+    unsigned char *t = malloc(4096);
+    uint64_t x = 88172645463325252u;
+    cr_assert_not_null(t);
+    sets_for_random_text();
+    /* every way this machine can classify (the bytes only, SSE2, AVX2) */
+    for (int isa = WORDSKIP_BYTES; isa <= (int)wordskip_best(); isa++) {
+        for (int round = 0; round < 300; round++) {
+            /* every other round with the quad set: the vector pass then
+             * decides ASCII capitals itself */
+            bool with_quads = round % 2;
+            bool (*boring)(const unsigned char *, size_t, size_t) = with_quads ? upper_boring_quads : upper_boring;
+            size_t len = random_text(t, 2000, &x);
+            struct wordskip_cursor c;
+            wordskip_start(&c, pairs, with_quads ? quads : NULL, boring, t, len);
+            wordskip_use(&c, (enum wordskip_isa)isa);
+            /* ask at every position after a blank, in order, as the scan does */
+            for (size_t p = 1; p < len; p++) {
+                if (!blank(t[p - 1]))
+                    continue;
+                size_t stop;
+                size_t q = wordskip_next(&c, p, &stop);
+                check_contract(t, len, p, q, boring);
+                cr_assert_geq(stop, q);
+            }
         }
     }
     free(t);
 }
+
+#if WORDSKIP_HAVE_AVX2
+/* AVX2 classifies a block as SSE2 does: the same answers at every
+ * position, so the wider step is a speed-up and nothing else. */
+Test(wordskip, avx2_answers_as_sse2)
+{
+    if (wordskip_best() < WORDSKIP_AVX2) {
+        cr_log_warn("this CPU has no AVX2: nothing to compare");
+        return;
+    }
+    unsigned char *t = malloc(4096);
+    uint64_t x = 2463534242u;
+    cr_assert_not_null(t);
+    sets_for_random_text();
+    size_t moved = 0;
+    for (int round = 0; round < 300; round++) {
+        bool with_quads = round % 2;
+        bool (*boring)(const unsigned char *, size_t, size_t) = with_quads ? upper_boring_quads : upper_boring;
+        size_t len = random_text(t, 2000, &x);
+        struct wordskip_cursor a, b;
+        wordskip_start(&a, pairs, with_quads ? quads : NULL, boring, t, len);
+        wordskip_start(&b, pairs, with_quads ? quads : NULL, boring, t, len);
+        wordskip_use(&b, WORDSKIP_SSE2);
+        cr_assert_eq(a.isa, WORDSKIP_AVX2);
+        for (size_t p = 1; p < len; p++) {
+            if (!blank(t[p - 1]))
+                continue;
+            size_t sa, sb;
+            size_t qa = wordskip_next(&a, p, &sa), qb = wordskip_next(&b, p, &sb);
+            cr_assert_eq(qa, qb, "round %d, p = %zu: AVX2 skips to %zu, SSE2 to %zu", round, p, qa, qb);
+            cr_assert_eq(sa, sb, "round %d, p = %zu: AVX2 stops at %zu, SSE2 at %zu", round, p, sa, sb);
+            moved += qa > p;
+        }
+    }
+    /* the texts give the vector passes something to skip */
+    cr_assert_gt(moved, 1000);
+    free(t);
+}
+#endif
 
 #if defined(__SSE2__)
 /* Lower-case prose with a few place-name-like words: the pass must run

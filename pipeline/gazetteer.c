@@ -726,6 +726,11 @@ static void scan(const char *text, size_t len, double weight, struct gaz_evidenc
                 match_postcode(t, len, s, p, &end, &r)) {
                 ev->score[r] += 2.0 * weight;
                 p = end;
+            } else {
+                /* a word that starts with a digit is a number, whatever
+                 * follows ("3x", "12×Aarhus"): as a lower-case word, its
+                 * rest is skipped, which lets wordskip skip it whole */
+                p = skip_word(t, len, p);
             }
             prev_alnum = true;
             continue;

@@ -67,7 +67,7 @@ static inline uint64_t bits(__m128i m)
 }
 
 struct classes {
-    uint64_t word, lower, upper, latin_lower, hard;
+    uint64_t word, lower, upper, latin_lower, hard, digit, high, blank;
 };
 
 /* The masks for the 16 bytes at s (s[16] readable), placed at bit k. */
@@ -89,6 +89,9 @@ static inline void classify16(const unsigned char *s, unsigned k, struct classes
     c->upper |= bits(_mm_andnot_si128(bit5, alpha)) << k;
     c->latin_lower |= bits(latin_lower) << k;
     c->hard |= h << k;
+    c->digit |= bits(digit) << k;
+    c->high |= bits(v) << k;
+    c->blank |= bits(_mm_or_si128(bytes_eq16(v, ' '), bytes_eq16(v, '\t'))) << k;
 }
 
 #if WORDSKIP_HAVE_AVX2
@@ -123,6 +126,10 @@ __attribute__((target("avx2"))) static void classify_avx2(const unsigned char *t
         c->upper |= bits32(_mm256_andnot_si256(bit5, alpha)) << k;
         c->latin_lower |= bits32(latin_lower) << k;
         c->hard |= h << k;
+        c->digit |= bits32(digit) << k;
+        c->high |= bits32(v) << k;
+        c->blank |= bits32(_mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(' ')),
+                                           _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\t')))) << k;
     }
 }
 #endif
@@ -130,7 +137,7 @@ __attribute__((target("avx2"))) static void classify_avx2(const unsigned char *t
 /* The masks of the block at c->t + b (b + 64 < c->len). */
 static void classify_block(struct wordskip_cursor *c, size_t b)
 {
-    struct classes m = {0, 0, 0, 0, 0};
+    struct classes m = {0, 0, 0, 0, 0, 0, 0, 0};
     const unsigned char *t = c->t + b;
 #if WORDSKIP_HAVE_AVX2
     if (c->isa == WORDSKIP_AVX2)
@@ -141,7 +148,14 @@ static void classify_block(struct wordskip_cursor *c, size_t b)
             classify16(t + k, k, &m);
     uint64_t carry = b > 0 && word_byte(t[-1]);
     uint64_t starts = m.word & ~((m.word << 1) | carry);
-    uint64_t work = starts & ~(m.lower | m.upper | m.latin_lower);
+    /* a number needs the byte loop only where a postcode may start: four
+     * digits, a blank, then a capital, a non-ASCII byte or another blank
+     * ("8000 Aarhus"); the next block holds those bytes for starts from 59 */
+    uint64_t d = m.digit;
+    uint64_t postcode = d & (d >> 1) & (d >> 2) & (d >> 3) & (m.blank >> 4) &
+                        ((m.upper | m.high | m.blank) >> 5);
+    uint64_t work = (starts & ~(m.lower | m.upper | m.latin_lower | d)) |
+                    (starts & d & (postcode | ~UINT64_C(0) << 59));
     for (uint64_t low = starts & m.lower; low; low &= low - 1) {
         unsigned i = (unsigned)__builtin_ctzll(low);
         unsigned pair = (unsigned)t[i] << 8 | t[i + 1];

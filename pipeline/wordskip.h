@@ -2,7 +2,7 @@
  * wordskip: find, sixteen bytes at a time, where a word scan has work to do.
  *
  * The gazetteer looks up words that can begin a place name: capitalised
- * words, numbers (postcodes), and the few lower-case words whose first two
+ * words, numbers shaped like postcodes, and the few lower-case words whose first two
  * bytes begin a lower-case entry ("nordjyske").  Everything else - nearly
  * all of a document - is skipped, and a byte-at-a-time loop spends most of
  * its time mispredicting where each word and each gap ends.  wordskip
@@ -17,7 +17,9 @@
  * and every word starting in [p, q) is "boring": it starts with an ASCII
  * lower-case letter whose two-byte start is not in the pair set, or with a
  * lower-case Latin-1 letter (0xC3 0x9F..0xBF), or with an ASCII capital the
- * caller's predicate calls boring; and no byte in [p, q) is 0xC2, 0xE2 or
+ * caller's predicate calls boring, or with a digit but not with a possible
+ * postcode (four digits, a space or tab, then an ASCII capital, a byte
+ * >= 0x80, a space or a tab); and no byte in [p, q) is 0xC2, 0xE2 or
  * 0xF5..0xFF.  Words are runs of word bytes as the gazetteer
  * defines them: ASCII letters and digits, and 0x80..0xF4 but for 0xC2 and
  * 0xE2.

@@ -226,6 +226,22 @@ Test(gazetteer, postcodes)
     cr_assert_float_eq(total(&ev), 0.0, 1e-9);
     ev = scan("i alt 12.5000 Kroner, 3000 kroner");
     cr_assert_float_eq(total(&ev), 0.0, 1e-9);
+    /* a postcode may be followed by more than one blank, a tab or a
+     * no-break space */
+    ev = scan("7100  Vejle, 5000\tOdense C, 9000\xC2\xA0" "Aalborg");
+    cr_assert_float_eq(ev.score[GAZ_SYDDANMARK], 4.0, 1e-9);
+    cr_assert_float_eq(ev.score[GAZ_NORDJYLLAND], 2.0, 1e-9);
+}
+
+/* A word that starts with a digit is a number however it goes on: the
+ * place names glued to it are not read, as none is inside "Vejlebo". */
+Test(gazetteer, a_word_starting_with_a_digit_is_a_number)
+{
+    struct gaz_evidence ev = scan("12×Aarhus 3x\xC3\x97Vejle 2024\xE4\xB8\xAD" "Odense");
+    cr_assert_float_eq(total(&ev), 0.0, 1e-9);
+    /* apart, the town counts as it does alone */
+    cr_assert_float_eq(scan("12 Aarhus").score[GAZ_MIDTJYLLAND], scan("Aarhus").score[GAZ_MIDTJYLLAND], 1e-9);
+    cr_assert_gt(scan("12 Aarhus").score[GAZ_MIDTJYLLAND], 0.0);
 }
 
 Test(gazetteer, regional_adjectives)

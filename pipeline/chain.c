@@ -130,7 +130,7 @@ void chain_find_items(struct eng *e)
             size_t vn;
             struct heading_cand y;
             if (eng_section(e, j, &m) || eng_case_label(e, j, &v, &vn) ||
-                classify_duration_line(l->s, l->len) >= 0 || (seen <= 2 && classify_case_ref(l->s, l->len)) ||
+                eng_duration(e, j) >= 0 || (seen <= 2 && classify_case_ref(l->s, l->len)) ||
                 (eng_candidate(e, j, &y) && y.family == ENGINE_F_NUMPUB && y.number == x->number)) {
                 /* a heading is followed at once by its item's structure;
                  * a list item inside a decision only meets the next

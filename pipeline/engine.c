@@ -127,6 +127,16 @@ bool eng_doc_label(struct eng *e, size_t i, const char **v, size_t *vn)
     return labelled(e, i, classify_doc_labels, ENG_NOT_DOC_LABEL, v, vn);
 }
 
+int eng_duration(struct eng *e, size_t i)
+{
+    if (e->known[i] & ENG_NOT_DURATION)
+        return -1;
+    int d = classify_duration_line(LN(e, i)->s, LN(e, i)->len);
+    if (d < 0)
+        e->known[i] |= ENG_NOT_DURATION;
+    return d;
+}
+
 
 /* ---- driver ------------------------------------------------------------------ */
 
@@ -140,6 +150,9 @@ void engine_parse(struct md_doc *doc, const struct lines *L, const struct engine
     for (size_t i = 0; i < L->n; i++) {
         e.plain[i] = L->v[i].len && !classify_maybe_structure(L->v[i].s, L->v[i].len);
         e.known[i] = e.plain[i] ? ENG_NOT_ANY : 0;
+        /* one look for a colon instead of one per kind of label asked */
+        if (!e.plain[i] && !memchr(L->v[i].s, ':', L->v[i].len))
+            e.known[i] |= ENG_NOT_LABELLED;
     }
 
     toc_find(&e);

@@ -68,15 +68,20 @@ enum {
     ENG_NOT_PEOPLE_HEAD = 1 << 2,
     ENG_NOT_CASE_LABEL = 1 << 3,
     ENG_NOT_DOC_LABEL = 1 << 4,
-    ENG_NOT_ANY = 0x1F,
+    ENG_NOT_DURATION = 1 << 7,
+    ENG_NOT_ANY = 0x1F | ENG_NOT_DURATION,
     ENG_YES_SECTION = 1 << 5,
     ENG_YES_PEOPLE_HEAD = 1 << 6,
+    /* every label ends in a colon: a line without one is none of them */
+    ENG_NOT_LABELLED = ENG_NOT_CASE_LABEL | ENG_NOT_DOC_LABEL | ENG_NOT_DURATION,
 };
 bool eng_candidate(struct eng *e, size_t i, struct heading_cand *c);
 bool eng_section(struct eng *e, size_t i, struct section_match *m);
 bool eng_people_head(struct eng *e, size_t i, const char **group, bool *absent, size_t *inline_off);
 bool eng_case_label(struct eng *e, size_t i, const char **v, size_t *vn);
 bool eng_doc_label(struct eng *e, size_t i, const char **v, size_t *vn);
+/* classify_duration_line of line i. */
+int eng_duration(struct eng *e, size_t i);
 
 static inline const struct line *LN(const struct eng *e, size_t i)
 {

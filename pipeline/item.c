@@ -278,7 +278,7 @@ static bool is_structure_line(struct eng *e, size_t i)
     bool ab;
     size_t io, vn;
     return eng_section(e, i, &m) || eng_candidate(e, i, &c) || eng_people_head(e, i, &g, &ab, &io) ||
-           eng_case_label(e, i, &v, &vn) || eng_doc_label(e, i, &v, &vn) || classify_duration_line(l->s, l->len) >= 0 ||
+           eng_case_label(e, i, &v, &vn) || eng_doc_label(e, i, &v, &vn) || eng_duration(e, i) >= 0 ||
            classify_case_ref(l->s, l->len) || sections_is_field_label(l->s, l->len);
 }
 
@@ -413,7 +413,7 @@ void item_parse(struct eng *e, size_t k)
                 it->is_public = pub;
             continue;
         }
-        if ((d = classify_duration_line(s, n)) >= 0) {
+        if ((d = eng_duration(e, i)) >= 0) {
             if (it->duration_minutes < 0)
                 it->duration_minutes = d;
             continue;

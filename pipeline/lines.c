@@ -92,19 +92,25 @@ static size_t first_word_chars(const char *s, size_t n)
  * paragraph per line has lines far longer than any page.  W is the longest
  * line length (up to 140) that at least a few lines come close to.
  */
+enum { WRAP_MIN = 40, WRAP_MAX = 140, WRAP_NEAR = 10 }; /* widths tried; "close to" */
+
 static size_t wrap_width(const struct line *v, size_t n)
 {
-    size_t hist[141] = {0}, total = 0, longer = 0;
+    size_t hist[WRAP_MAX + 1] = {0}, total = 0, longer = 0;
     for (size_t i = 0; i < n; i++) {
         if (!v[i].len)
             continue;
         total++;
-        if (v[i].len > 560) { /* more than 140 characters of up to 4 bytes */
+        if (v[i].len > 4 * WRAP_MAX) { /* more characters than that, of up to 4 bytes */
             longer++;
             continue;
         }
+        /* fewer bytes than the lowest bin the search reads are fewer
+         * characters too: not worth counting */
+        if (v[i].len < WRAP_MIN - WRAP_NEAR)
+            continue;
         size_t c = text_chars(v[i].s, v[i].len);
-        if (c > 140)
+        if (c > WRAP_MAX)
             longer++;
         else
             hist[c]++;
@@ -112,11 +118,11 @@ static size_t wrap_width(const struct line *v, size_t n)
     if (total < 8 || longer * 50 > total)
         return 0;
     size_t need = total / 20 > 3 ? total / 20 : 3;
-    for (size_t w = 140; w >= 40; w--) {
+    for (size_t w = WRAP_MAX; w >= WRAP_MIN; w--) {
         if (!hist[w])
             continue;
         size_t near = 0;
-        for (size_t c = w - 10; c <= w; c++)
+        for (size_t c = w - WRAP_NEAR; c <= w; c++)
             near += hist[c];
         if (near >= need)
             return w;

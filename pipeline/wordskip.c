@@ -1,9 +1,12 @@
 /*
  * wordskip: see wordskip.h.
  *
- * A block is 64 bytes; SSE2 turns it into one bit per byte for each class,
- * and the rest is arithmetic on those masks: a word start is a word byte
- * after a non-word byte, starts = W & ~(W << 1 | carry).  The lower-case
+ * A block is 64 bytes; SSE2 (or AVX2, where the CPU has it: the same tests
+ * on 32 lanes) turns it into one bit per byte for each class, and the rest
+ * is arithmetic on those masks: a word start is a word byte after a
+ * non-word byte, starts = W & ~(W << 1 | carry).  Numbers are work only
+ * where a postcode may start, found by shifting the digit and blank masks.
+ * The lower-case
  * starts (about half of all words) are then tested against the pair set
  * one by one - a table lookup each, cheaper than comparing every byte with
  * every pair.  The scan stops at the first start that is not boring or at

@@ -55,7 +55,7 @@ static void slots_fill(void)
     for (size_t k = 0; k < sizeof keywords / sizeof *keywords; k++) {
         unsigned char *slot = slots[keywords[k].w[0] - 'a'][keywords[k].n];
         size_t j = 0;
-        while (slot[j])
+        while (j < KW_PER_SLOT && slot[j])
             j++;
         if (j == KW_PER_SLOT)
             abort(); /* the table above outgrew the slots */

@@ -70,7 +70,7 @@ bool eng_section(struct eng *e, size_t i, struct section_match *m)
     if (!(e->known[i] & ENG_NOT_SECTION)) {
         if (sections_match(LN(e, i)->s, LN(e, i)->len, m)) {
             if (!e->sec)
-                e->sec = arena_alloc(e->scratch, e->L->n * sizeof *e->sec);
+                e->sec = arena_take(e->scratch, e->L->n * sizeof *e->sec); /* read where ENG_YES_SECTION */
             e->sec[i] = *m;
             e->known[i] |= ENG_YES_SECTION;
             return true;
@@ -92,7 +92,7 @@ bool eng_people_head(struct eng *e, size_t i, const char **group, bool *absent, 
     if (!(e->known[i] & ENG_NOT_PEOPLE_HEAD)) {
         if (classify_people_head(LN(e, i)->s, LN(e, i)->len, group, absent, inline_off)) {
             if (!e->ph)
-                e->ph = arena_alloc(e->scratch, e->L->n * sizeof *e->ph);
+                e->ph = arena_take(e->scratch, e->L->n * sizeof *e->ph); /* read where ENG_YES_PEOPLE_HEAD */
             e->ph[i] = (struct people_head){*group, *absent, *inline_off};
             e->known[i] |= ENG_YES_PEOPLE_HEAD;
             return true;

@@ -306,7 +306,7 @@ void lines_split(struct arena *a, const char *text, size_t len, lines_structural
         count = LINES_MAX;
     }
     size_t rn = 0;
-    struct line *raw = arena_alloc(a, (count + 1) * sizeof *raw);
+    struct line *raw = arena_take(a, (count + 1) * sizeof *raw); /* [0, rn) is written */
     int no = 0;
     struct nl_cursor nc = {text, len, SIZE_MAX, 0};
     for (size_t i = 0; i <= len && rn < count;) {

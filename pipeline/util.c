@@ -151,8 +151,7 @@ void arena_destroy(struct arena *a)
     free(a);
 }
 
-/* n bytes, 16-aligned, not zeroed: for callers that write every byte. */
-static void *arena_take(struct arena *a, size_t n)
+void *arena_take(struct arena *a, size_t n)
 {
     n = (n + 15) & ~(size_t)15;
     struct arena_chunk *c = a->head;

@@ -29,6 +29,10 @@ struct arena;
 struct arena *arena_create(void);
 void arena_destroy(struct arena *a); /* NULL is a no-op */
 void *arena_alloc(struct arena *a, size_t n);            /* zeroed, 16-aligned */
+/* Not zeroed: for arrays the caller writes before it reads (a per-line
+ * cache read only where a flag says it was filled), where zeroing costs
+ * more than the rest of their use. */
+void *arena_take(struct arena *a, size_t n);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_strdup(struct arena *a, const char *s);
 /* Grows an array kept in the arena: returns a copy with room for new_cap

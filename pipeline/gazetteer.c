@@ -132,6 +132,7 @@ static unsigned char quad_ok_lower[65536 / 8];
  * "som", "for", "med" - which share only a first letter with "syddanske",
  * "fynske", "midtjyske" - are skipped by one table lookup. */
 static unsigned char lower2_ok[65536 / 8];
+static struct wordskip_pairs lower2_list; /* lower2_ok, for wordskip */
 
 static bool lower_may_start(const unsigned char *t, size_t len, size_t p)
 {
@@ -685,7 +686,7 @@ static void scan(const char *text, size_t len, double weight, struct gaz_evidenc
     if (!text || !ev)
         return;
     tables();
-    wordskip_start(&skip, lower2_ok, quad_ok, upper_boring, t, len);
+    wordskip_start(&skip, &lower2_list, quad_ok, upper_boring, t, len);
     while (p < len) {
         /* The fast path, which takes nearly every byte: blanks and
          * punctuation, then a word that starts in lower case.  Places,
@@ -1491,4 +1492,5 @@ static void gaz_init(void)
         abort();
     build_hash();
     init_byte_tables();
+    wordskip_pairs_init(&lower2_list, lower2_ok);
 }

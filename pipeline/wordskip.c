@@ -7,9 +7,9 @@
  * non-word byte, starts = W & ~(W << 1 | carry).  Numbers are work only
  * where a postcode may start, found by shifting the digit and blank masks.
  * The lower-case
- * starts (about half of all words) are then tested against the pair set
- * one by one - a table lookup each, cheaper than comparing every byte with
- * every pair.  The scan stops at the first start that is not boring or at
+ * starts (about half of all words) are then tested against the pair set:
+ * with AVX2 and a listed set, every byte pair of the block at once by a
+ * nibble lookup (PSHUFB); otherwise one by one, a table lookup each.  The scan stops at the first start that is not boring or at
  * a byte that ends a word without being a blank (0xC2, 0xE2: the byte loop
  * gives those their own treatment), and returns the position after the
  * last blank before it, where the byte loop's state is "after a blank".
@@ -18,6 +18,7 @@
 #include "bytes.h"
 
 #include <stdint.h>
+#include <string.h>
 
 #if WORDSKIP_HAVE_AVX2
 #include <immintrin.h>
@@ -36,7 +37,32 @@ enum wordskip_isa wordskip_best(void)
 #endif
 }
 
-void wordskip_start(struct wordskip_cursor *c, const unsigned char *pairs, const unsigned char *quads,
+void wordskip_pairs_init(struct wordskip_pairs *p, const unsigned char *set)
+{
+    p->set = set;
+    p->listed = true;
+    p->n = 0;
+    for (unsigned k = 0; k < 65536 && p->listed; k++) {
+        if (!wordskip_bit(set, k))
+            continue;
+        if (p->n == WORDSKIP_PAIR_LIST) {
+            p->listed = false;
+            break;
+        }
+        p->first[p->n] = (unsigned char)(k >> 8);
+        p->second[p->n] = (unsigned char)k;
+        p->n++;
+    }
+    memset(p->nib, 0, sizeof p->nib);
+    for (unsigned j = 0; p->listed && j < p->n; j++) {
+        p->nib[0][p->first[j] & 15] |= (unsigned char)(1u << j);
+        p->nib[1][p->first[j] >> 4] |= (unsigned char)(1u << j);
+        p->nib[2][p->second[j] & 15] |= (unsigned char)(1u << j);
+        p->nib[3][p->second[j] >> 4] |= (unsigned char)(1u << j);
+    }
+}
+
+void wordskip_start(struct wordskip_cursor *c, const struct wordskip_pairs *pairs, const unsigned char *quads,
                     bool (*upper_boring)(const unsigned char *t, size_t len, size_t i), const unsigned char *t,
                     size_t len)
 {
@@ -71,6 +97,7 @@ static inline uint64_t bits(__m128i m)
 
 struct classes {
     uint64_t word, lower, upper, latin_lower, hard, digit, high, blank;
+    uint64_t pair; /* a byte and the next are a listed pair (AVX2 only) */
 };
 
 /* The masks for the 16 bytes at s (s[16] readable), placed at bit k. */
@@ -111,8 +138,12 @@ __attribute__((target("avx2"))) static inline uint64_t bits32(__m256i m)
 }
 
 /* classify16's masks, 32 bytes at a time. */
-__attribute__((target("avx2"))) static void classify_avx2(const unsigned char *t, struct classes *c)
+__attribute__((target("avx2"))) static void classify_avx2(const unsigned char *t, const struct wordskip_pairs *pl,
+                                                          struct classes *c)
 {
+    __m256i nib[4];
+    for (unsigned j = 0; j < 4; j++)
+        nib[j] = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)pl->nib[j]));
     for (unsigned k = 0; k < 64; k += 32) {
         __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(t + k));
         __m256i nx = _mm256_loadu_si256((const __m256i *)(const void *)(t + k + 1));
@@ -133,6 +164,17 @@ __attribute__((target("avx2"))) static void classify_avx2(const unsigned char *t
         c->high |= bits32(v) << k;
         c->blank |= bits32(_mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(' ')),
                                            _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\t')))) << k;
+        if (pl->listed) {
+            /* each byte's nibbles pick the pairs it may begin or end, as
+             * bits; a listed pair starts where both picks share a bit */
+            __m256i lo = _mm256_set1_epi8(0x0F);
+            __m256i a = _mm256_and_si256(_mm256_shuffle_epi8(nib[0], _mm256_and_si256(v, lo)),
+                                         _mm256_shuffle_epi8(nib[1], _mm256_and_si256(_mm256_srli_epi16(v, 4), lo)));
+            __m256i z = _mm256_and_si256(_mm256_shuffle_epi8(nib[2], _mm256_and_si256(nx, lo)),
+                                         _mm256_shuffle_epi8(nib[3], _mm256_and_si256(_mm256_srli_epi16(nx, 4), lo)));
+            uint64_t none = bits32(_mm256_cmpeq_epi8(_mm256_and_si256(a, z), _mm256_setzero_si256()));
+            c->pair |= (~none & 0xFFFFFFFFu) << k;
+        }
     }
 }
 #endif
@@ -140,12 +182,15 @@ __attribute__((target("avx2"))) static void classify_avx2(const unsigned char *t
 /* The masks of the block at c->t + b (b + 64 < c->len). */
 static void classify_block(struct wordskip_cursor *c, size_t b)
 {
-    struct classes m = {0, 0, 0, 0, 0, 0, 0, 0};
+    struct classes m = {0, 0, 0, 0, 0, 0, 0, 0, 0};
     const unsigned char *t = c->t + b;
+    const struct wordskip_pairs *pl = c->pairs;
+    bool listed = false;
 #if WORDSKIP_HAVE_AVX2
-    if (c->isa == WORDSKIP_AVX2)
-        classify_avx2(t, &m);
-    else
+    if (c->isa == WORDSKIP_AVX2) {
+        classify_avx2(t, pl, &m);
+        listed = pl->listed;
+    } else
 #endif
         for (unsigned k = 0; k < 64; k += 16)
             classify16(t + k, k, &m);
@@ -159,12 +204,15 @@ static void classify_block(struct wordskip_cursor *c, size_t b)
                         ((m.upper | m.high | m.blank) >> 5);
     uint64_t work = (starts & ~(m.lower | m.upper | m.latin_lower | d)) |
                     (starts & d & (postcode | ~UINT64_C(0) << 59));
-    for (uint64_t low = starts & m.lower; low; low &= low - 1) {
-        unsigned i = (unsigned)__builtin_ctzll(low);
-        unsigned pair = (unsigned)t[i] << 8 | t[i + 1];
-        /* no branch: a pair is rare, and a branch per start mispredicts */
-        work |= (uint64_t)wordskip_bit(c->pairs, pair) << i;
-    }
+    if (listed)
+        work |= starts & m.lower & m.pair;
+    else
+        for (uint64_t low = starts & m.lower; low; low &= low - 1) {
+            unsigned i = (unsigned)__builtin_ctzll(low);
+            unsigned pair = (unsigned)t[i] << 8 | t[i + 1];
+            /* no branch: a pair is rare, and a branch per start mispredicts */
+            work |= (uint64_t)wordskip_bit(pl->set, pair) << i;
+        }
     for (uint64_t up = starts & m.upper; up; up &= up - 1) {
         unsigned i = (unsigned)__builtin_ctzll(up);
         uint32_t q;

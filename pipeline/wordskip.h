@@ -79,11 +79,33 @@ enum wordskip_isa { WORDSKIP_BYTES, WORDSKIP_SSE2, WORDSKIP_AVX2 };
 /* The fastest this machine runs. */
 enum wordskip_isa wordskip_best(void);
 
+/* The lower-case word starts that are not boring, as a bit set over the
+ * first two bytes, bit (t[i] << 8 | t[i+1]) of 65536, and - when there are
+ * at most WORDSKIP_PAIR_LIST of them, as there are for place names - as a
+ * list, which the AVX2 pass turns into nibble tables and looks every byte
+ * pair of a block up in, instead of testing each lower-case start in the
+ * set one by one (a branch per start that mispredicts). */
+#define WORDSKIP_PAIR_LIST 8
+struct wordskip_pairs {
+    const unsigned char *set;
+    bool listed;                 /* the list holds every pair of the set */
+    unsigned n;
+    unsigned char first[WORDSKIP_PAIR_LIST], second[WORDSKIP_PAIR_LIST];
+    /* by nibble, for a table lookup: bit j of nib[0][x] says first[j] has
+     * low nibble x, nib[1] the high nibble; nib[2], nib[3] for second[j].
+     * A byte pair is listed when the four lookups share a bit. */
+    unsigned char nib[4][16];
+};
+
+/* Lists set (which must outlive p) if it is short enough.  Reads all of
+ * it: once per set, not per scan. */
+void wordskip_pairs_init(struct wordskip_pairs *p, const unsigned char *set);
+
 /* A scan's position in the text: the masks of one 64-byte block are kept,
  * so the calls a scan makes inside one block cost a few bit operations. */
 struct wordskip_cursor {
     enum wordskip_isa isa;
-    const unsigned char *pairs;
+    const struct wordskip_pairs *pairs;
     const unsigned char *quads;
     bool (*upper_boring)(const unsigned char *t, size_t len, size_t i);
     const unsigned char *t;
@@ -92,15 +114,14 @@ struct wordskip_cursor {
     unsigned long long work, blank;
 };
 
-/* pairs: the lower-case word starts that are not boring, as a bit set over
- * the first two bytes, bit (t[i] << 8 | t[i+1]) of 65536; it must outlive
- * the cursor.  upper_boring(t, len, i): may the byte loop skip the word
- * that starts with the ASCII capital t[i], after a blank, as it would skip
- * a lower-case word?  quads (may be NULL): the same answer for the words
- * whose first four bytes are ASCII, as a set of wordskip_quad_hash bits of
- * their wordskip_ascii_quad - boring when the bit is clear - which the
- * vector pass tests without a call; upper_boring must agree with it. */
-void wordskip_start(struct wordskip_cursor *c, const unsigned char *pairs, const unsigned char *quads,
+/* pairs: as above; it must outlive the cursor.  upper_boring(t, len, i):
+ * may the byte loop skip the word that starts with the ASCII capital t[i],
+ * after a blank, as it would skip a lower-case word?  quads (may be NULL):
+ * the same answer for the words whose first four bytes are ASCII, as a set
+ * of wordskip_quad_hash bits of their wordskip_ascii_quad - boring when the
+ * bit is clear - which the vector pass tests without a call; upper_boring
+ * must agree with it. */
+void wordskip_start(struct wordskip_cursor *c, const struct wordskip_pairs *pairs, const unsigned char *quads,
                     bool (*upper_boring)(const unsigned char *t, size_t len, size_t i), const unsigned char *t,
                     size_t len);
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 static unsigned char pairs[65536 / 8];
+static struct wordskip_pairs plist;
 
 static void add_pair(unsigned char a, unsigned char b)
 {
@@ -129,7 +130,9 @@ static size_t random_text(unsigned char *t, size_t want, uint64_t *x)
                                       "\xF4", "\xF5", "\xC3\x9E" "ing", "\xC3\x9F" "e", "\xC3\xBF", "\xC3\xC0",
                                       /* numbers of every length, some followed by a town */
                                       "2024", "12345", "9", "8000 Aarhus", "2100\tK", "1234 \xC3\x98", "7100  V",
-                                      "3000 v", "4000 2", "12×Aarhus"};
+                                      "3000 v", "4000 2", "12×Aarhus",
+                                      /* a second listed pair, and its first byte alone */
+                                      "s\xC3\xB8ndre", "s"};
     static const char *const sep[] = {" ", " ", "\n", ", ", ".", "", "-", "\t", "  "};
     size_t len = 0;
     while (len < want) {
@@ -143,11 +146,17 @@ static size_t random_text(unsigned char *t, size_t want, uint64_t *x)
     return len;
 }
 
-static void sets_for_random_text(void)
+/* With listed, the pairs fit wordskip's list; without, the same pairs
+ * and more that the texts never have, too many to list. */
+static void sets_for_random_text(bool listed)
 {
     memset(pairs, 0, sizeof pairs);
     add_pair('n', 'o');
     add_pair('s', 0xC3);
+    for (unsigned k = 1; !listed && k <= WORDSKIP_PAIR_LIST; k++)
+        add_pair('q', (unsigned char)k);
+    wordskip_pairs_init(&plist, pairs);
+    cr_assert_eq(plist.listed, listed);
     memset(quads, 0, sizeof quads);
     add_quad("Region");
     add_quad("Vejle");
@@ -158,17 +167,19 @@ Test(wordskip, keeps_its_contract_on_random_text)
     unsigned char *t = malloc(4096);
     uint64_t x = 88172645463325252u;
     cr_assert_not_null(t);
-    sets_for_random_text();
     /* every way this machine can classify (the bytes only, SSE2, AVX2) */
     for (int isa = WORDSKIP_BYTES; isa <= (int)wordskip_best(); isa++) {
         for (int round = 0; round < 300; round++) {
             /* every other round with the quad set: the vector pass then
-             * decides ASCII capitals itself */
+             * decides ASCII capitals itself; every other pair of rounds
+             * with pairs it tests one by one */
             bool with_quads = round % 2;
+            if (round % 2 == 0)
+                sets_for_random_text(round % 4 == 0);
             bool (*boring)(const unsigned char *, size_t, size_t) = with_quads ? upper_boring_quads : upper_boring;
             size_t len = random_text(t, 2000, &x);
             struct wordskip_cursor c;
-            wordskip_start(&c, pairs, with_quads ? quads : NULL, boring, t, len);
+            wordskip_start(&c, &plist, with_quads ? quads : NULL, boring, t, len);
             wordskip_use(&c, (enum wordskip_isa)isa);
             /* ask at every position after a blank, in order, as the scan does */
             for (size_t p = 1; p < len; p++) {
@@ -196,15 +207,16 @@ Test(wordskip, avx2_answers_as_sse2)
     unsigned char *t = malloc(4096);
     uint64_t x = 2463534242u;
     cr_assert_not_null(t);
-    sets_for_random_text();
     size_t moved = 0;
     for (int round = 0; round < 300; round++) {
         bool with_quads = round % 2;
+        if (round % 2 == 0)
+            sets_for_random_text(round % 4 == 0);
         bool (*boring)(const unsigned char *, size_t, size_t) = with_quads ? upper_boring_quads : upper_boring;
         size_t len = random_text(t, 2000, &x);
         struct wordskip_cursor a, b;
-        wordskip_start(&a, pairs, with_quads ? quads : NULL, boring, t, len);
-        wordskip_start(&b, pairs, with_quads ? quads : NULL, boring, t, len);
+        wordskip_start(&a, &plist, with_quads ? quads : NULL, boring, t, len);
+        wordskip_start(&b, &plist, with_quads ? quads : NULL, boring, t, len);
         wordskip_use(&b, WORDSKIP_SSE2);
         cr_assert_eq(a.isa, WORDSKIP_AVX2);
         for (size_t p = 1; p < len; p++) {
@@ -233,6 +245,7 @@ Test(wordskip, skips_prose_and_stops_before_work)
     size_t len = 0, n = strlen(prose);
     memset(pairs, 0, sizeof pairs);
     add_pair('n', 'o');
+    wordskip_pairs_init(&plist, pairs);
     while (len + n < 3000) {
         memcpy(t + len, prose, n);
         len += n;
@@ -246,7 +259,7 @@ Test(wordskip, skips_prose_and_stops_before_work)
     }
 
     struct wordskip_cursor c;
-    wordskip_start(&c, pairs, NULL, upper_boring, t, len);
+    wordskip_start(&c, &plist, NULL, upper_boring, t, len);
     size_t stop;
     cr_assert_eq(wordskip_next(&c, 4, &stop), region, "prose before \"Region\" is skipped");
     cr_assert_eq(stop, region);
@@ -275,4 +288,24 @@ Test(wordskip, ascii_quad_is_its_definition)
         if (w)
             cr_assert_eq(got, want, "%02x %02x %02x %02x: %08x, not %08x", t[0], t[1], t[2], t[3], got, want);
     }
+}
+
+/* A set of up to WORDSKIP_PAIR_LIST pairs is listed, in order; one more
+ * and the vector pass must test the set instead. */
+Test(wordskip, pairs_are_listed_up_to_the_limit)
+{
+    memset(pairs, 0, sizeof pairs);
+    for (unsigned k = 0; k < WORDSKIP_PAIR_LIST; k++)
+        add_pair((unsigned char)('a' + k), (unsigned char)(0xFF - k));
+    wordskip_pairs_init(&plist, pairs);
+    cr_assert(plist.listed);
+    cr_assert_eq(plist.n, WORDSKIP_PAIR_LIST);
+    for (unsigned k = 0; k < WORDSKIP_PAIR_LIST; k++) {
+        cr_assert_eq(plist.first[k], 'a' + k);
+        cr_assert_eq(plist.second[k], 0xFF - k);
+    }
+    add_pair(0, 0);
+    wordskip_pairs_init(&plist, pairs);
+    cr_assert_not(plist.listed);
+    cr_assert_eq(plist.set, pairs);
 }

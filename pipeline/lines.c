@@ -97,26 +97,29 @@ enum { WRAP_MIN = 40, WRAP_MAX = 140, WRAP_NEAR = 10 }; /* widths tried; "close 
 static size_t wrap_width(const struct line *v, size_t n)
 {
     size_t hist[WRAP_MAX + 1] = {0}, total = 0, longer = 0;
+    for (size_t i = 0; i < n; i++)
+        total += v[i].len > 0;
+    if (total < 8)
+        return 0;
+    /* The long lines first: in a document with one paragraph per line a
+     * few of them settle it, and no other line needs counting. */
     for (size_t i = 0; i < n; i++) {
-        if (!v[i].len)
+        if (v[i].len <= WRAP_MAX)
             continue;
-        total++;
-        if (v[i].len > 4 * WRAP_MAX) { /* more characters than that, of up to 4 bytes */
-            longer++;
-            continue;
+        /* more characters than that, of up to 4 bytes each, or counted */
+        size_t c = v[i].len > 4 * WRAP_MAX ? WRAP_MAX + 1 : text_chars(v[i].s, v[i].len);
+        if (c <= WRAP_MAX) {
+            hist[c]++;
+        } else if (++longer * 50 > total) {
+            return 0;
         }
+    }
+    for (size_t i = 0; i < n; i++) {
         /* fewer bytes than the lowest bin the search reads are fewer
          * characters too: not worth counting */
-        if (v[i].len < WRAP_MIN - WRAP_NEAR)
-            continue;
-        size_t c = text_chars(v[i].s, v[i].len);
-        if (c > WRAP_MAX)
-            longer++;
-        else
-            hist[c]++;
+        if (v[i].len >= WRAP_MIN - WRAP_NEAR && v[i].len <= WRAP_MAX)
+            hist[text_chars(v[i].s, v[i].len)]++;
     }
-    if (total < 8 || longer * 50 > total)
-        return 0;
     size_t need = total / 20 > 3 ? total / 20 : 3;
     for (size_t w = WRAP_MAX; w >= WRAP_MIN; w--) {
         if (!hist[w])

@@ -328,6 +328,43 @@ Test(lines, long_unwrapped_lines_are_never_joined)
     buf_free(&b);
 }
 
+/* The margin is in characters: wrapped at 130, lines full of æ, ø and å
+ * run past 140 bytes, and they must still count as at the margin. */
+Test(lines, wrap_width_counts_characters_not_bytes)
+{
+    static const char para[] =
+        "På Ærø, Fanø, Læsø og Mandø får både ældre, børn og unge på øerne nære tilbud, så færre må køre til "
+        "sygehuset på fastlandet; øernes læger får støtte på nær og på færgen, og både sårbare og ældre får "
+        "hjælp på øen, når færgen går sjældent, så ønsket om nærhed på øerne nås, og både kommunerne og "
+        "regionen får en bæredygtig løsning på de små øer, hvor færre læger står til rådighed år for år.";
+    struct buf b;
+    buf_init(&b, 0);
+    for (int p = 0; p < 6; p++) {
+        if (p)
+            cr_assert_eq(buf_putc(&b, '\n'), 0);
+        wrap_into(&b, para, 130);
+    }
+    const char *text = buf_cstr(&b);
+    /* the premise: most wrapped lines are longer than 140 bytes */
+    size_t over = 0, lines = 0;
+    for (const char *q = text, *e; *q; q = e + 1) {
+        e = strchr(q, '\n');
+        lines += e > q;
+        over += (size_t)(e - q) > 140;
+    }
+    cr_assert_gt(over * 2, lines, "%zu of %zu lines over 140 bytes", over, lines);
+
+    struct lines L = split_with(text, all_join);
+    cr_assert_gt(L.wrap_width, 120, "wrap width %zu", L.wrap_width);
+    cr_assert_leq(L.wrap_width, 130, "wrap width %zu", L.wrap_width);
+    const struct line *nb[32];
+    size_t k = nonblank(&L, nb, 32);
+    cr_assert_eq(k, 6, "%zu non-blank lines, want one per paragraph", k);
+    for (size_t i = 0; i < k; i++)
+        cr_assert(line_is(nb[i], para), "paragraph %zu: \"%.*s\"", i, (int)nb[i]->len, nb[i]->s);
+    buf_free(&b);
+}
+
 Test(lines, short_lines_among_long_ones_are_not_joined)
 {
     /* A document with one paragraph per line: long paragraphs, and short

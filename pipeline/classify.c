@@ -7,6 +7,7 @@
 #include "sections.h"
 #include "text.h"
 #include "dates.h"
+#include "wordskip.h"
 
 #include <pthread.h>
 #include <stdint.h>
@@ -423,6 +424,10 @@ bool classify_dangling_end(const char *s, size_t n)
 #define KW_MAX 24
 
 static char kw_set[KW_SLOTS][KW_MAX + 1];
+/* The first four bytes of the keywords' first words, as wordskip_ascii_quad
+ * makes them, hashed into a bit set: a line whose first four bytes are
+ * ASCII and miss it starts no keyword, without folding its first word. */
+static unsigned char kw_quads[65536 / 8];
 static pthread_once_t kw_once = PTHREAD_ONCE_INIT;
 
 /* The first word of s (letters and digits), folded, into w; its length. */
@@ -457,6 +462,16 @@ static void kw_add(const char *lit)
     while (kw_set[k][0] && strcmp(kw_set[k], w) != 0)
         k = (k + 1) & (KW_SLOTS - 1);
     memcpy(kw_set[k], w, n + 1);
+    /* a word with a byte >= 0x80 in its first four has no ASCII quad, and
+     * neither has a line that starts with it: those lines take the long
+     * way, so the word needs no bit */
+    unsigned char four[4] = {0, 0, 0, 0};
+    memcpy(four, w, n < 4 ? n : 4);
+    uint32_t q;
+    if (wordskip_ascii_quad(four, &q)) {
+        unsigned h = wordskip_quad_hash(q);
+        kw_quads[h >> 3] |= (unsigned char)(1u << (h & 7));
+    }
 }
 
 static void kw_init(void)
@@ -483,15 +498,24 @@ static bool kw_has(const char *w, size_t n)
     return false;
 }
 
+/* Does the line's first word (s[0] a letter) begin a keyword? */
+static bool starts_keyword(const char *s, size_t n)
+{
+    pthread_once(&kw_once, kw_init);
+    uint32_t q;
+    if (n >= 4 && wordskip_ascii_quad((const unsigned char *)s, &q) && !wordskip_bit(kw_quads, wordskip_quad_hash(q)))
+        return false;
+    char w[KW_MAX + 1];
+    size_t wn = first_word(s, n, w);
+    return wn == 0 || kw_has(w, wn);
+}
+
 /* Can this line be anything but text?  (false = plain prose) */
 bool classify_maybe_structure(const char *s, size_t n)
 {
     if (n <= 80 || !(text_is_upper_at(s, n, 0) || text_is_lower_at(s, n, 0)) || is_digit(s[n - 1]))
         return true;
-    pthread_once(&kw_once, kw_init);
-    char w[KW_MAX + 1];
-    size_t wn = first_word(s, n, w);
-    return wn == 0 || kw_has(w, wn);
+    return starts_keyword(s, n);
 }
 
 bool classify_caps_heading(const char *s, size_t n)

@@ -1492,5 +1492,5 @@ static void gaz_init(void)
         abort();
     build_hash();
     init_byte_tables();
-    wordskip_pairs_init(&lower2_list, lower2_ok);
+    wordskip_pairs_init(&lower2_list, lower2_ok, quad_ok_lower);
 }

@@ -37,9 +37,10 @@ enum wordskip_isa wordskip_best(void)
 #endif
 }
 
-void wordskip_pairs_init(struct wordskip_pairs *p, const unsigned char *set)
+void wordskip_pairs_init(struct wordskip_pairs *p, const unsigned char *set, const unsigned char *quads)
 {
     p->set = set;
+    p->quads = quads;
     p->listed = true;
     p->n = 0;
     for (unsigned k = 0; k < 65536 && p->listed; k++) {
@@ -204,15 +205,24 @@ static void classify_block(struct wordskip_cursor *c, size_t b)
                         ((m.upper | m.high | m.blank) >> 5);
     uint64_t work = (starts & ~(m.lower | m.upper | m.latin_lower | d)) |
                     (starts & d & (postcode | ~UINT64_C(0) << 59));
+    uint64_t paired = 0;
     if (listed)
-        work |= starts & m.lower & m.pair;
+        paired = starts & m.lower & m.pair;
     else
         for (uint64_t low = starts & m.lower; low; low &= low - 1) {
             unsigned i = (unsigned)__builtin_ctzll(low);
             unsigned pair = (unsigned)t[i] << 8 | t[i + 1];
             /* no branch: a pair is rare, and a branch per start mispredicts */
-            work |= (uint64_t)wordskip_bit(pl->set, pair) << i;
+            paired |= (uint64_t)wordskip_bit(pl->set, pair) << i;
         }
+    /* the few paired starts: their quads decide, as in the byte loop */
+    for (uint64_t h = pl->quads ? paired : 0; h; h &= h - 1) {
+        unsigned i = (unsigned)__builtin_ctzll(h);
+        uint32_t q;
+        if (b + i + 4 <= c->len && wordskip_ascii_quad(t + i, &q) && !wordskip_bit(pl->quads, wordskip_quad_hash(q)))
+            paired &= ~(UINT64_C(1) << i);
+    }
+    work |= paired;
     for (uint64_t up = starts & m.upper; up; up &= up - 1) {
         unsigned i = (unsigned)__builtin_ctzll(up);
         uint32_t q;

@@ -15,7 +15,9 @@
  * where t[p-1] is ASCII punctuation or a blank (or p == 0), wordskip
  * returns q >= p such that q == p or t[q-1] is ASCII punctuation or a blank,
  * and every word starting in [p, q) is "boring": it starts with an ASCII
- * lower-case letter whose two-byte start is not in the pair set, or with a
+ * lower-case letter whose two-byte start is not in the pair set, or whose
+ * first four bytes are ASCII and give a quad not in the lower quad set
+ * (when there is one), or with a
  * lower-case Latin-1 letter (0xC3 0x9F..0xBF), or with an ASCII capital the
  * caller's predicate calls boring, or with a digit but not with a possible
  * postcode (four digits, a space or tab, then an ASCII capital, a byte
@@ -88,6 +90,11 @@ enum wordskip_isa wordskip_best(void);
 #define WORDSKIP_PAIR_LIST 8
 struct wordskip_pairs {
     const unsigned char *set;
+    /* may be NULL: the lower-case starts' quads, as wordskip_quad_hash
+     * bits of their wordskip_ascii_quad; a start in the pair set whose
+     * quad is not in it is boring all the same ("mio.", "borgere" - not
+     * "midtjyske", "bornholmske") */
+    const unsigned char *quads;
     bool listed;                 /* the list holds every pair of the set */
     unsigned n;
     unsigned char first[WORDSKIP_PAIR_LIST], second[WORDSKIP_PAIR_LIST];
@@ -97,9 +104,9 @@ struct wordskip_pairs {
     unsigned char nib[4][16];
 };
 
-/* Lists set (which must outlive p) if it is short enough.  Reads all of
- * it: once per set, not per scan. */
-void wordskip_pairs_init(struct wordskip_pairs *p, const unsigned char *set);
+/* Lists set (which, like quads, must outlive p) if it is short enough.
+ * Reads all of it: once per set, not per scan. */
+void wordskip_pairs_init(struct wordskip_pairs *p, const unsigned char *set, const unsigned char *quads);
 
 /* A scan's position in the text: the masks of one 64-byte block are kept,
  * so the calls a scan makes inside one block cost a few bit operations. */

@@ -248,6 +248,31 @@ static long find_ci(const char *s, size_t n, const char *lit, bool whole)
         }
         if (s + i >= end)
             return -1;
+        /* The starts left, in one last window: the text's last seventeen
+         * bytes (or a padded copy of a shorter text), with the starts
+         * already tried masked out - no memchr, which a short line paid
+         * twice (both cases of the first letter). */
+        size_t last = (size_t)(end - s), base = 0;
+        char pad[32] = {0};
+        const char *w = pad;
+        if (n >= 17) {
+            base = n - 17;
+            w = s + base;
+        } else {
+            memcpy(pad, s, n);
+        }
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)w);
+        __m128i nx = _mm_loadu_si128((const __m128i *)(const void *)(w + 1));
+        __m128i hit = _mm_and_si128(_mm_cmpeq_epi8(_mm_or_si128(v, b5), f), _mm_cmpeq_epi8(_mm_or_si128(nx, b5), g));
+        unsigned m = (unsigned)_mm_movemask_epi8(hit) & (0xFFFFu << (i - base));
+        if (last - base < 16)
+            m &= (1u << (last - base)) - 1;
+        for (; m; m &= m - 1) {
+            size_t k = base + (size_t)__builtin_ctz(m);
+            if (ci_at(s, n, k, lit, litn, whole))
+                return (long)k;
+        }
+        return -1;
     }
 #endif
     unsigned char first = (unsigned char)lit[0];

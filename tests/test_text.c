@@ -209,9 +209,11 @@ static long find_ref(const char *s, size_t n, const char *lit, bool whole)
  * every block boundary, near misses sharing two bytes, Danish letters. */
 Test(text, find_matches_the_definition_at_every_offset)
 {
-    static const char *const lits[] = {"mødeleder", "møde", "region", "re", "ekstraordinær", "æble", "ø", "x"};
+    static const char *const lits[] = {"mødeleder", "møde", "region", "re", "ekstraordinær", "æble", "ø", "x",
+                                       "ekstraordinært indkaldt"};
     static const char *const put[] = {"Mødeleder", "MØDELEDER", "mødelederen", "formødeleder", "Region", "regionerne",
-                                      "REgion", "æble", "Æble", "ØBLE", "møDe", "re", "mø", "ekstraordinært"};
+                                      "REgion", "æble", "Æble", "ØBLE", "møDe", "re", "mø", "ekstraordinært",
+                                      "Ekstraordinært indkaldt", "ekstraordinært indkaldte"};
     char s[96];
     uint64_t x = 0x243F6A8885A308D3u;
     size_t found = 0;

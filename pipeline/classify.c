@@ -325,6 +325,19 @@ static const struct people_head_word {
     {"referent", false, true, "secretariat"}, {NULL, false, false, NULL},
 };
 
+/* The heads' first bytes, as a bit set: most lines start like none, and
+ * are past the table in one test. */
+static uint64_t heads_first[4];
+static pthread_once_t heads_once = PTHREAD_ONCE_INIT;
+
+static void heads_init(void)
+{
+    for (size_t k = 0; people_heads[k].w; k++) {
+        unsigned char c = (unsigned char)people_heads[k].w[0];
+        heads_first[c >> 6] |= UINT64_C(1) << (c & 63);
+    }
+}
+
 /* People headings: "Mødedeltagere", "Deltagere:", "MEDLEMMER", "Afbud:",
  * "Administrativ deltagelse", … ; *absent for Afbud/Fraværende, *inline_off
  * where names start on the same line (0 when none). */
@@ -338,6 +351,10 @@ bool classify_people_head(const char *s, size_t n, const char **group, bool *abs
         return false;
     char f2[2];
     text_first2(s, n, f2);
+    pthread_once(&heads_once, heads_init);
+    unsigned char f0 = (unsigned char)f2[0];
+    if (!(heads_first[f0 >> 6] >> (f0 & 63) & 1))
+        heads = &people_heads[sizeof people_heads / sizeof *people_heads - 1]; /* the end mark: no head */
     for (size_t k = 0; heads[k].w; k++) {
         size_t l = text_first2_may_match(f2, heads[k].w) ? text_prefix_ci_len(s, n, heads[k].w) : 0;
         if (!l || text_is_word_at(s, n, l))

@@ -9,9 +9,11 @@
  * model always comes back, its JSON is produced, and a rejected model says
  * why with an error issue; that the gazetteer's vector pass finds the
  * evidence its byte loop finds, in the raw bytes and in the decoded text;
- * and that the outcome classifier's masked word pass reads the raw bytes as
- * its byte loop does.
+ * that the outcome classifier's masked word pass reads the raw bytes as
+ * its byte loop does; and that the decoder gives the same result with its
+ * AVX2 pass and without.
  */
+#include "decode.h"
 #include "gazetteer.h"
 #include "model.h"
 #include "outcome.h"
@@ -33,10 +35,27 @@ static void same_evidence(const char *text, size_t n)
         abort();
 }
 
+static void same_decoding(const unsigned char *data, size_t size)
+{
+    struct decode_result a, b;
+    bool was = decode_use_avx2(false);
+    int rb = decode_text(data, size, 0, &b);
+    decode_use_avx2(was);
+    int ra = decode_text(data, size, 0, &a);
+    if (ra != rb)
+        abort();
+    if (ra == DECODE_OK && (a.len != b.len || memcmp(a.text, b.text, a.len) != 0 ||
+                            strcmp(a.encoding, b.encoding) != 0 || a.warnings != b.warnings))
+        abort();
+    free(a.text);
+    free(b.text);
+}
+
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
     enum stage_result r;
     same_evidence((const char *)data, size);
+    same_decoding(data, size);
     if (strcmp(outcome_classify((const char *)data, size), outcome_classify_bytewise((const char *)data, size)) != 0)
         abort();
     struct md_doc *doc = pipeline_run(data, size, "fuzz.txt", NULL, NULL, &r);

@@ -7,7 +7,9 @@
  * byte string is "valid" ISO-8859-1, so that one can only be the last resort.
  *
  * The UTF-8 path validates and normalises in the same pass (normalise()),
- * with an 8-bytes-at-a-time fast path for plain ASCII, into a buffer of the
+ * with a fast path for clean runs (printable ASCII and two-byte Latin-1
+ * letters) that takes 32 bytes at a time with AVX2 where the CPU has it,
+ * 16 with SSE2, 8 elsewhere, into a buffer of the
  * input's size: normalising valid UTF-8 never makes it longer.  Legacy and
  * UTF-16 inputs are converted by iconv first and then normalised in place by
  * the same function, so every encoding gets exactly the same clean-up.
@@ -29,6 +31,15 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* AVX2 is compiled in for one function at a time and asked of the CPU at
+ * run time (GCC and Clang on x86-64), as in wordskip. */
+#if defined(__SSE2__) && defined(__x86_64__) && defined(__GNUC__)
+#define DECODE_HAVE_AVX2 1
+#include <immintrin.h>
+#else
+#define DECODE_HAVE_AVX2 0
+#endif
 
 
 #define SNIFF_BINARY_BYTES (64u * 1024u)
@@ -96,6 +107,91 @@ static inline unsigned chunk_care16(const unsigned char *s)
     __m128i tail = _mm_and_si128(cont, _mm_slli_si128(c3, 1));
     unsigned high = (unsigned)_mm_movemask_epi8(v) & ~(unsigned)_mm_movemask_epi8(_mm_or_si128(lead, tail));
     return high | (unsigned)_mm_movemask_epi8(_mm_andnot_si128(layout, ctl));
+}
+#endif
+
+#if DECODE_HAVE_AVX2
+/* -1: not asked yet; 0 or 1 after.  Read and written with relaxed atomics:
+ * every thread that asks gets the same answer. */
+static int use_avx2 = -1;
+
+static bool avx2_on(void)
+{
+    int v = __atomic_load_n(&use_avx2, __ATOMIC_RELAXED);
+    if (v < 0) {
+        v = __builtin_cpu_supports("avx2") ? 1 : 0;
+        __atomic_store_n(&use_avx2, v, __ATOMIC_RELAXED);
+    }
+    return v;
+}
+
+bool decode_use_avx2(bool on)
+{
+    bool was = avx2_on();
+    __atomic_store_n(&use_avx2, on && __builtin_cpu_supports("avx2") ? 1 : 0, __ATOMIC_RELAXED);
+    return was;
+}
+
+/* Lanes of v in [lo, hi] (unsigned). */
+__attribute__((target("avx2"))) static inline __m256i in32(__m256i v, unsigned char lo, unsigned char hi)
+{
+    __m256i x = _mm256_sub_epi8(v, _mm256_set1_epi8((char)lo));
+    return _mm256_cmpeq_epi8(_mm256_min_epu8(x, _mm256_set1_epi8((char)(unsigned char)(hi - lo))), x);
+}
+
+/*
+ * Copies s to d thirty-two bytes at a time while no byte needs care, as
+ * chunk_care16 would say for sixteen; returns how many were copied.  The
+ * neighbours of each lane come from loads one byte off (s[-1] and s[n-1]
+ * must be readable, so the caller keeps i > 0 and 33 bytes ahead), but a
+ * letter across the chunk's edges still needs care: the path that takes
+ * the next chunk gets it whole.  d may be s, behind it: each chunk is
+ * loaded before it is stored.
+ */
+__attribute__((target("avx2"))) static size_t clean_run_avx2(const unsigned char *s, size_t n, unsigned char *d)
+{
+    size_t i = 0;
+    const __m256i top2 = _mm256_set1_epi8((char)0xC0), cont_bits = _mm256_set1_epi8((char)0x80);
+    for (; n - i >= 33; i += 32) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(s + i));
+        __m256i nx = _mm256_loadu_si256((const __m256i *)(const void *)(s + i + 1));
+        __m256i pv = _mm256_loadu_si256((const __m256i *)(const void *)(s + i - 1));
+        __m256i layout = _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\n')),
+                                         _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\t')));
+        __m256i c3 = _mm256_cmpeq_epi8(v, _mm256_set1_epi8((char)0xC3));
+        __m256i cont = _mm256_cmpeq_epi8(_mm256_and_si256(v, top2), cont_bits);
+        __m256i lead = _mm256_and_si256(c3, _mm256_cmpeq_epi8(_mm256_and_si256(nx, top2), cont_bits));
+        __m256i tail = _mm256_and_si256(cont, _mm256_cmpeq_epi8(pv, _mm256_set1_epi8((char)0xC3)));
+        unsigned edge = ((unsigned)_mm256_movemask_epi8(c3) & 0x80000000u) | ((unsigned)_mm256_movemask_epi8(cont) & 1u);
+        unsigned care = ((unsigned)_mm256_movemask_epi8(v) & ~(unsigned)_mm256_movemask_epi8(_mm256_or_si256(lead, tail))) |
+                        edge | (unsigned)_mm256_movemask_epi8(_mm256_andnot_si256(layout, in32(v, 0, 0x1F)));
+        if (care)
+            break;
+        _mm256_storeu_si256((__m256i *)(void *)(d + i), v);
+    }
+    return i;
+}
+
+/* How many bytes from the start of in[0..n) hold, thirty-two at a time,
+ * no control character but TAB, LF, CR and FF. */
+__attribute__((target("avx2"))) static size_t no_controls_avx2(const unsigned char *in, size_t n)
+{
+    size_t i = 0;
+    for (; n - i >= 32; i += 32) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(in + i));
+        __m256i layout = _mm256_or_si256(
+            _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\t')), _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\n'))),
+            _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\r')), _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\f'))));
+        if (_mm256_movemask_epi8(_mm256_andnot_si256(layout, in32(v, 0, 0x1F))))
+            break;
+    }
+    return i;
+}
+#else
+bool decode_use_avx2(bool on)
+{
+    (void)on;
+    return false;
 }
 #endif
 
@@ -189,11 +285,21 @@ static size_t normalise(const unsigned char *s, size_t n, unsigned char *d, bool
                         struct counts *c, bool *invalid)
 {
     size_t i = 0, o = 0;
+#if DECODE_HAVE_AVX2
+    bool avx2 = avx2_on();
+#endif
 
     *invalid = false;
     while (i < n) {
         size_t lim;
 
+#if DECODE_HAVE_AVX2
+        if (avx2 && i > 0 && n - i >= 33) {
+            size_t k = clean_run_avx2(s + i, n - i, d + o);
+            i += k;
+            o += k;
+        }
+#endif
 #if defined(__SSE2__)
         if (n - i >= 16) {
             /* Sixteen bytes at a time where SSE2 is there; eight below. */
@@ -465,7 +571,14 @@ static bool sniff_binary(const unsigned char *in, size_t n)
     size_t w = n < SNIFF_BINARY_BYTES ? n : SNIFF_BINARY_BYTES;
     size_t nul = 0, ctrl = 0, nul_head = 0, other_head = 0;
 
+#if DECODE_HAVE_AVX2
+    bool avx2 = avx2_on();
+#endif
     for (size_t i = 0; i < w; i++) {
+#if DECODE_HAVE_AVX2
+        if (avx2)
+            i += no_controls_avx2(in + i, w - i);
+#endif
 #if defined(__SSE2__)
         /* sixteen bytes at a time where SSE2 is there, the same test */
         while (i + 16 <= w) {

@@ -60,4 +60,11 @@ const char *decode_strerror(int err);
  * past U+10FFFF)?  The same rules the decoder applies. */
 bool decode_utf8_valid(const unsigned char *s, size_t n);
 
+/* Where the CPU has AVX2, the clean runs of text (printable ASCII and
+ * two-byte Latin-1 letters) are found thirty-two bytes at a time.  false
+ * turns that off for the whole process, true turns it back on where the
+ * CPU allows; returns the setting before.  For tests, which compare the
+ * two ways: the result never depends on it. */
+bool decode_use_avx2(bool on);
+
 #endif

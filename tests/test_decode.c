@@ -551,6 +551,57 @@ Test(decode_robust, random_inputs_never_break_the_contract)
     }
 }
 
+/* The AVX2 pass decodes as the SSE2 one: the same text, encoding and
+ * warnings for inputs that are mostly clean runs of ASCII and Danish
+ * letters, with the bytes that need care (letters cut by a chunk edge,
+ * dashes, no-break spaces, CR, controls, stray continuation bytes) at every
+ * offset. */
+Test(decode_robust, avx2_decodes_as_sse2)
+{
+    static const char *const tok[] = {"a", "b", " ", "\n", "\xC3\xA6", "\xC3\xB8", "\xC3\x85", "\xE2\x80\x93",
+                                      "\xC2\xA0", "\xC2\xAD", "\r\n", "\r", "\t", "\f", "\x01",
+                                      "\xEF\xBB\xBF", "\xF0\x9F\x98\x80", "x", "\x80", "\xC3", "\xC3\xC3",
+                                      "\xFF"};
+    bool was = decode_use_avx2(true);
+    unsigned char buf[700];
+    uint32_t x = 0xA5A5F00D;
+    size_t compared = 0;
+    for (int iter = 0; iter < 6000; iter++) {
+        x = x * 1664525u + 1013904223u;
+        size_t want = (x >> 8) % 600, n = 0;
+        while (n < want) {
+            x = x * 1664525u + 1013904223u;
+            /* mostly plain letters and Danish letters, now and then a token
+             * that needs care */
+            unsigned r = x >> 24;
+            /* the last four tokens are not UTF-8: rare, or nearly every
+             * input would be decoded as Windows-1252 */
+            const char *t = r < 150 ? "e" : r < 200 ? tok[4 + r % 3] : r < 215 ? " " : r < 255 ? tok[(x >> 16) % 16]
+                                                                                            : tok[(x >> 16) % 20];
+            size_t tl = strlen(t);
+            memcpy(buf + n, t, tl);
+            n += tl;
+        }
+        struct decode_result a, b;
+        decode_use_avx2(true);
+        int ra = decode_text(buf, n, 0, &a);
+        decode_use_avx2(false);
+        int rb = decode_text(buf, n, 0, &b);
+        cr_assert_eq(ra, rb, "iter %d: rc %d with AVX2, %d without", iter, ra, rb);
+        if (ra == DECODE_OK) {
+            cr_assert_eq(a.len, b.len, "iter %d", iter);
+            cr_assert(memcmp(a.text, b.text, a.len) == 0, "iter %d: texts differ", iter);
+            cr_assert_str_eq(a.encoding, b.encoding);
+            cr_assert_eq(a.warnings, b.warnings);
+            compared += strcmp(a.encoding, "utf-8") == 0;
+        }
+        free(a.text);
+        free(b.text);
+    }
+    decode_use_avx2(was);
+    cr_assert_gt(compared, 1000, "too few inputs took the UTF-8 path (%zu)", compared);
+}
+
 Test(decode_strerror, distinct_messages)
 {
     int codes[] = {DECODE_EEMPTY, DECODE_EBINARY, DECODE_ETOOBIG, DECODE_EENCODING};

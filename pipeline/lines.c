@@ -243,24 +243,6 @@ static void find_repeated_furniture(struct arena *a, const struct line *raw, siz
  * memchr per line cost a call and a mispredicted branch for each of the
  * short lines minutes are made of. */
 
-static size_t count_newlines(const char *t, size_t n)
-{
-    size_t c = 0, i = 0;
-#if defined(__SSE2__)
-    /* per-lane counts (a match is -1: subtracting adds one), summed by
-     * _mm_sad_epu8 before any lane can pass 255 */
-    while (i + 16 <= n) {
-        __m128i acc = _mm_setzero_si128();
-        for (size_t k = 0; k < 255 && i + 16 <= n; k++, i += 16)
-            acc = _mm_sub_epi8(acc, bytes_eq16(_mm_loadu_si128((const __m128i *)(const void *)(t + i)), '\n'));
-        c += bytes_sum16(acc);
-    }
-#endif
-    for (const char *p = t + i, *end = t + n; (p = memchr(p, '\n', (size_t)(end - p))); p++)
-        c++;
-    return c;
-}
-
 /* The breaks of one 64-byte block at a time, as a bit mask. */
 struct nl_cursor {
     const char *t;
@@ -300,26 +282,34 @@ void lines_split(struct arena *a, const char *text, size_t len, lines_structural
                  struct lines *out)
 {
     memset(out, 0, sizeof *out);
-    /* pass 1: trimmed lines, into one array sized by a first count (no
-     * doubling copies); a run of blank lines is kept as one, since only
-     * "there is a break here" matters downstream.  At most LINES_MAX. */
-    size_t count = 1 + count_newlines(text, len);
-    if (count > LINES_MAX) {
-        out->truncated = true;
-        count = LINES_MAX;
-    }
-    size_t rn = 0;
-    struct line *raw = arena_take(a, (count + 1) * sizeof *raw); /* [0, rn) is written */
+    /* pass 1: trimmed lines; a run of blank lines is kept as one, since
+     * only "there is a break here" matters downstream.  At most LINES_MAX
+     * are kept: past that, the rest is not read.  The array starts at a size that
+     * holds the lines of ordinary prose (no pass to count them first) and
+     * doubles when a text has shorter ones. */
+    size_t rn = 0, cap = len / 32 + 64;
+    if (cap > LINES_MAX)
+        cap = LINES_MAX;
+    struct line *raw = arena_take(a, (cap + 1) * sizeof *raw); /* [0, rn) is written */
     int no = 0;
     struct nl_cursor nc = {text, len, SIZE_MAX, 0};
-    for (size_t i = 0; i <= len && rn < count;) {
+    for (size_t i = 0; i <= len;) {
         size_t e = i < len ? next_newline(&nc, i) : len;
         const char *nl = e < len ? text + e : NULL;
         const char *s = text + i;
         size_t l = e - i;
         text_trim(&s, &l);
+        if (rn == LINES_MAX) {
+            out->truncated = true; /* a line more than the cap */
+            break;
+        }
         no++;
         if (l || rn == 0 || raw[rn - 1].len) {
+            if (rn == cap) {
+                size_t grown = cap * 2 < LINES_MAX ? cap * 2 : LINES_MAX;
+                raw = arena_grow(a, raw, rn, grown + 1, sizeof *raw);
+                cap = grown;
+            }
             raw[rn].s = s;
             raw[rn].len = l;
             raw[rn].no = no;
@@ -329,6 +319,8 @@ void lines_split(struct arena *a, const char *text, size_t len, lines_structural
             break;
         i = e + 1;
     }
+    if ((size_t)no > LINES_MAX)
+        out->truncated = true; /* blank runs kept it under the cap, but not the text */
     /* pass 2: furniture */
     unsigned char *furn = arena_alloc(a, rn + 1);
     for (size_t i = 0; i < rn; i++)

@@ -553,3 +553,33 @@ Test(lines, breaks_at_every_offset)
         buf_free(&b);
     }
 }
+
+/* Lines shorter than prose's (the array grows), and a text of more lines
+ * than LINES_MAX whose blank runs keep it under the cap: every line is
+ * read, and it is still reported as too many. */
+Test(lines, short_lines_and_the_cap_on_lines)
+{
+    struct buf b;
+    buf_init(&b, 0);
+    for (int i = 0; i < 20000; i++)
+        cr_assert_eq(buf_printf(&b, "%c\n", 'a' + i % 10), 0);
+    struct lines L = split_with(buf_cstr(&b), never_join);
+    cr_assert_eq(L.n, 20001, "%zu lines", L.n); /* and the empty one after the last break */
+    for (size_t i = 0; i < 20000; i++) {
+        cr_assert_eq(L.v[i].len, 1);
+        cr_assert_eq(L.v[i].s[0], 'a' + (int)(i % 10));
+        cr_assert_eq(L.v[i].no, (int)i + 1);
+    }
+    cr_assert_not(L.truncated);
+
+    /* "a" and three blank lines: four lines of text, two kept */
+    buf_reset(&b);
+    size_t units = LINES_MAX / 3;
+    for (size_t i = 0; i < units; i++)
+        cr_assert_eq(buf_append(&b, "a\n\n\n\n", 5), 0);
+    L = split_with(buf_cstr(&b), never_join);
+    cr_assert(L.truncated, "%zu lines of text are more than %zu", units * 4, (size_t)LINES_MAX);
+    cr_assert_eq(L.n, units * 2, "%zu lines kept, want %zu", L.n, units * 2);
+    cr_assert_eq(L.v[L.n - 2].no, (int)(units * 4 - 3), "the last \"a\" is read");
+    buf_free(&b);
+}

@@ -205,6 +205,7 @@ static void find_repeated_furniture(struct arena *a, const struct line *raw, siz
         cap *= 2;
     uint32_t *keys = arena_alloc(a, cap * sizeof *keys);
     uint32_t *counts = arena_alloc(a, cap * sizeof *counts);
+    uint32_t *slot = arena_take(a, (n + 1) * sizeof *slot); /* each line's, for the second pass */
     for (size_t i = 0; i < n; i++) {
         if (raw[i].len < 8 || raw[i].len > 200)
             continue;
@@ -214,15 +215,10 @@ static void find_repeated_furniture(struct arena *a, const struct line *raw, siz
             k = (k + 1) & (cap - 1);
         keys[k] = h;
         counts[k]++;
+        slot[i] = (uint32_t)k;
     }
     for (size_t i = 0; i < n; i++) {
-        if (raw[i].len < 8 || raw[i].len > 200)
-            continue;
-        uint32_t h = line_hash(raw[i].s, raw[i].len) | 1;
-        size_t k = h & (cap - 1);
-        while (keys[k] != h)
-            k = (k + 1) & (cap - 1);
-        if (counts[k] < 3 || i == first)
+        if (raw[i].len < 8 || raw[i].len > 200 || counts[slot[i]] < 3 || i == first)
             continue;
         bool title = first < n && raw[first].len == raw[i].len && raw[i].len <= 120 &&
                      memcmp(raw[first].s, raw[i].s, raw[i].len) == 0;

@@ -217,19 +217,34 @@ static void find_repeated_furniture(struct arena *a, const struct line *raw, siz
         counts[k]++;
         slot[i] = (uint32_t)k;
     }
+    /* per slot, the last line decided there (index + 1) and the answer: the
+     * section headings every item repeats are looked at once, not once
+     * per item */
+    uint32_t *decided = arena_alloc(a, cap * sizeof *decided);
+    unsigned char *answer = arena_take(a, cap);
     for (size_t i = 0; i < n; i++) {
         if (raw[i].len < 8 || raw[i].len > 200 || counts[slot[i]] < 3 || i == first)
             continue;
         bool title = first < n && raw[first].len == raw[i].len && raw[i].len <= 120 &&
                      memcmp(raw[first].s, raw[i].s, raw[i].len) == 0;
-        char d[11];
-        if (!title && !dates_find(raw[i].s, raw[i].len, d, NULL))
+        if (title) {
+            furn[i] = 1;
             continue;
+        }
+        uint32_t k = slot[i];
+        const struct line *d = decided[k] ? &raw[decided[k] - 1] : NULL;
+        if (d && d->len == raw[i].len && memcmp(d->s, raw[i].s, raw[i].len) == 0) {
+            furn[i] |= answer[k];
+            continue;
+        }
+        char date[11];
         /* a heading that repeats with a date ("Beslutning i … den
          * 26-04-2024") is structure, not a running header */
-        if (!title && structural && structural("", 0, raw[i].s, raw[i].len) == LINES_NEVER)
-            continue;
-        furn[i] = 1;
+        bool header = dates_find(raw[i].s, raw[i].len, date, NULL) &&
+                      !(structural && structural("", 0, raw[i].s, raw[i].len) == LINES_NEVER);
+        decided[k] = (uint32_t)i + 1;
+        answer[k] = header;
+        furn[i] |= header;
     }
 }
 

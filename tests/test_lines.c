@@ -583,3 +583,39 @@ Test(lines, short_lines_and_the_cap_on_lines)
     cr_assert_eq(L.v[L.n - 2].no, (int)(units * 4 - 3), "the last \"a\" is read");
     buf_free(&b);
 }
+
+/* "Beslutning …" lines are structure here, whatever they hold. */
+static enum lines_join beslutning_never(const char *prev, size_t prev_len, const char *cur, size_t cur_len)
+{
+    (void)prev;
+    (void)prev_len;
+    return cur_len >= 10 && memcmp(cur, "Beslutning", 10) == 0 ? LINES_NEVER : LINES_JOIN;
+}
+
+/* A header with a date on every page goes, every time; a heading that
+ * repeats with a date stays, every time. */
+Test(lines, running_headers_go_and_dated_headings_stay)
+{
+    struct buf b;
+    buf_init(&b, 0);
+    cr_assert_eq(buf_puts(&b, "Referat\n"), 0);
+    for (int page = 1; page <= 5; page++)
+        cr_assert_eq(buf_printf(&b,
+                                "Sundhedsklynge Midt - referat 26-04-2024\n"
+                                "Punkt %d\n"
+                                "Beslutning i klyngen den 26-04-2024\n"
+                                "Teksten til punkt %d handler om samarbejdet mellem regionen og kommunerne om de "
+                                "fælles indsatser for borgere med kroniske sygdomme og om opfølgningen.\n\n",
+                                page, page),
+                     0);
+    struct lines L = split_with(buf_cstr(&b), beslutning_never);
+    size_t headers = 0, headings = 0;
+    for (size_t i = 0; i < L.n; i++) {
+        headers += line_is(&L.v[i], "Sundhedsklynge Midt - referat 26-04-2024");
+        headings += line_is(&L.v[i], "Beslutning i klyngen den 26-04-2024");
+    }
+    cr_assert_eq(headers, 0, "%zu running headers left", headers);
+    cr_assert_eq(headings, 5, "%zu of 5 dated headings kept", headings);
+    cr_assert_eq(L.dropped_furniture, 5);
+    buf_free(&b);
+}

@@ -432,28 +432,94 @@ size_t text_parse_uint(const char *s, size_t n, int *v)
     return i;
 }
 
+/* Is a stem at s[i], a word start?  The stems in their order. */
+static int stem_at(const char *s, size_t n, size_t i, const char *const *stems)
+{
+    if (!text_is_word_at(s, n, i) || (i > 0 && text_is_word_at(s, n, i - 1)))
+        return -1;
+    char f2[2];
+    text_first2(s + i, n - i, f2);
+    for (int k = 0; stems[k]; k++)
+        if (text_first2_may_match(f2, stems[k]) && text_prefix_ci(s + i, n - i, stems[k]))
+            return k;
+    return -1;
+}
+
+#if defined(__SSE2__)
+/* Up to this many stems are looked for sixteen bytes at a time. */
+#define STEMS_VECTOR 8
+
+/* The positions in the sixteen starts at w whose first two bytes may begin
+ * one of the stems, as a bit mask: each byte with bit 5 set, compared with
+ * the stems' first two with bit 5 set - a superset of what text_first2 and
+ * text_first2_may_match accept, which stem_at then decides. */
+static unsigned stem_starts16(const char *w, const __m128i *f, const __m128i *g, const bool *one, int ns)
+{
+    const __m128i b5 = _mm_set1_epi8(0x20);
+    __m128i v = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)w), b5);
+    __m128i nx = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(w + 1)), b5);
+    __m128i hit = _mm_setzero_si128();
+    for (int k = 0; k < ns; k++) {
+        __m128i first = _mm_cmpeq_epi8(v, f[k]);
+        hit = _mm_or_si128(hit, one[k] ? first : _mm_and_si128(first, _mm_cmpeq_epi8(nx, g[k])));
+    }
+    return (unsigned)_mm_movemask_epi8(hit);
+}
+#endif
+
 int text_word_stem_any(const char *s, size_t n, const char *const *stems)
 {
-    /* the stems' first bytes as a bit set: most words start like none */
-    uint64_t firsts[4] = {0, 0, 0, 0};
-    for (int k = 0; stems[k]; k++)
-        firsts[(unsigned char)stems[k][0] >> 6] |= UINT64_C(1) << ((unsigned char)stems[k][0] & 63);
-    size_t i = 0;
-    while (i < n) {
-        while (i < n && !text_is_word_at(s, n, i))
-            i++;
-        if (i >= n)
-            break;
-        char f2[2];
-        text_first2(s + i, n - i, f2);
-        unsigned char f0 = (unsigned char)f2[0];
-        if (firsts[f0 >> 6] >> (f0 & 63) & 1) {
-            for (int k = 0; stems[k]; k++)
-                if (text_first2_may_match(f2, stems[k]) && text_prefix_ci(s + i, n - i, stems[k]))
+#if defined(__SSE2__)
+    /* Sixteen starts at a time, as find_ci: a start is looked at only when
+     * its first two bytes may begin a stem, so a line of words that begin
+     * no stem costs a few compares per sixteen bytes, not a branch at each
+     * word's start and end.  The last starts take one more window: the
+     * text's last seventeen bytes, or a padded copy of a shorter text. */
+    __m128i f[STEMS_VECTOR], g[STEMS_VECTOR];
+    bool one[STEMS_VECTOR];
+    int ns = 0;
+    while (stems[ns] && ns < STEMS_VECTOR) {
+        f[ns] = _mm_set1_epi8((char)(stems[ns][0] | 0x20));
+        one[ns] = stems[ns][1] == '\0';
+        g[ns] = _mm_set1_epi8((char)(stems[ns][1] | 0x20));
+        ns++;
+    }
+    if (!stems[ns] && ns > 0) {
+        size_t i = 0;
+        for (; i + 17 <= n; i += 16)
+            for (unsigned m = stem_starts16(s + i, f, g, one, ns); m; m &= m - 1) {
+                int k = stem_at(s, n, i + (size_t)__builtin_ctz(m), stems);
+                if (k >= 0)
                     return k;
+            }
+        if (i >= n)
+            return -1;
+        char pad[32] = {0};
+        const char *w = pad;
+        size_t base = 0;
+        if (n >= 17) {
+            base = n - 17;
+            w = s + base;
+        } else {
+            memcpy(pad, s, n);
         }
-        while (i < n && text_is_word_at(s, n, i))
-            i++;
+        unsigned m = stem_starts16(w, f, g, one, ns) & (0xFFFFu << (i - base));
+        if (n - base < 16)
+            m &= (1u << (n - base)) - 1;
+        for (; m; m &= m - 1) {
+            int k = stem_at(s, n, base + (size_t)__builtin_ctz(m), stems);
+            if (k >= 0)
+                return k;
+        }
+        /* the last byte starts no window's sixteen when the text is longer
+         * than one: a one-letter stem may start there */
+        return n >= 17 ? stem_at(s, n, n - 1, stems) : -1;
+    }
+#endif
+    for (size_t i = 0; i < n; i++) {
+        int k = stem_at(s, n, i, stems);
+        if (k >= 0)
+            return k;
     }
     return -1;
 }

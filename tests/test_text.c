@@ -356,6 +356,51 @@ Test(text, word_stem_any)
 /* Random text with lone and doubled 0xC3, stray continuation bytes, the
  * multiplication sign and upper-case Latin-1 letters at every position:
  * the sixteen-byte path must pair bytes as the byte-wise definition does. */
+/* text_word_stem_any's definition: every start, in order, tried against
+ * every stem. */
+static int stem_ref(const char *s, size_t n, const char *const *stems)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!text_is_word_at(s, n, i) || (i > 0 && text_is_word_at(s, n, i - 1)))
+            continue;
+        for (int k = 0; stems[k]; k++)
+            if (text_prefix_ci(s + i, n - i, stems[k]))
+                return k;
+    }
+    return -1;
+}
+
+/* The sixteen-starts-at-a-time search finds what the definition finds:
+ * stems in either case, inside words (no match), at the very end, across
+ * every window edge, one-letter stems, Danish letters; and with more stems
+ * than the vector pass takes. */
+Test(text, word_stem_any_matches_the_definition_at_every_offset)
+{
+    static const char *const few[] = {"sekretariat", "gæst", "medlem", "x", "øb", NULL};
+    static const char *const many[] = {"aa", "bb", "cc", "dd", "ee", "ff", "gg", "hh", "medlem", "x", NULL};
+    static const char *const put[] = {"Sekretariatet", "GÆSTER", "gæst", "medlemmer", "bymedlem", "X", "x",
+                                      "Øble", "øb", "ØB", "xylofon", "hh", "mEDLEM"};
+    char s[80];
+    uint64_t x = 0x9E3779B97F4A7C15u;
+    size_t found = 0;
+    for (size_t round = 0; round < 6000; round++) {
+        next_random(&x);
+        size_t n = x % sizeof s;
+        for (size_t i = 0; i < n; i++)
+            s[i] = "abcdemor ,.\n-"[(x >> (i % 50)) % 14];
+        const char *p = put[(x >> 8) % (sizeof put / sizeof *put)];
+        size_t pn = strlen(p), at = n ? (x >> 16) % n : 0;
+        if (at + pn <= n)
+            memcpy(s + at, p, pn);
+        int want = stem_ref(s, n, few), got = text_word_stem_any(s, n, few);
+        cr_assert_eq(got, want, "few in \"%.*s\": %d, want %d", (int)n, s, got, want);
+        found += got >= 0;
+        want = stem_ref(s, n, many), got = text_word_stem_any(s, n, many);
+        cr_assert_eq(got, want, "many in \"%.*s\": %d, want %d", (int)n, s, got, want);
+    }
+    cr_assert_gt(found, 1000, "the texts must hold matches too (%zu)", found);
+}
+
 Test(text, fold_matches_the_definition_on_awkward_bytes)
 {
     static const char *const units[] = {"A", "z", "\xC3\x86", "\xC3\x97", "\xC3\x9E", "\xC3\x9F", "\xC3", "\xC3\xC3",

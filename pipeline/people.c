@@ -66,6 +66,33 @@ static void sets_init(void)
     sets_fill(&particle_set);
 }
 
+/* Has s[0..n) a byte never_in_name[] holds?  Sixteen bytes at a time
+ * where SSE2 is there (the last sixteen overlapping), the table below. */
+static bool has_never_in_name(const char *s, size_t n)
+{
+#if defined(__SSE2__)
+    if (n >= 16) {
+        __m128i bad = _mm_setzero_si128();
+        for (size_t k = 0;; k += 16) {
+            if (k + 16 > n)
+                k = n - 16;
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + k));
+            bad = _mm_or_si128(bad, _mm_or_si128(bytes_in16(v, '0', '9'),
+                                                 _mm_or_si128(_mm_or_si128(bytes_eq16(v, '('), bytes_eq16(v, ')')),
+                                                              _mm_or_si128(bytes_eq16(v, ':'), bytes_eq16(v, ',')))));
+            bad = _mm_or_si128(bad, _mm_or_si128(bytes_eq16(v, ';'), bytes_eq16(v, '/')));
+            if (k + 16 >= n)
+                break;
+        }
+        return _mm_movemask_epi8(bad) != 0;
+    }
+#endif
+    unsigned char bad = 0;
+    for (size_t k = 0; k < n; k++)
+        bad |= never_in_name[(unsigned char)s[k]];
+    return bad != 0;
+}
+
 static bool word_in(const char *w, size_t wn, const struct word_set *set)
 {
     char f[32];
@@ -90,10 +117,7 @@ bool people_is_name(const char *s, size_t n)
     pthread_once(&sets_once, sets_init);
     /* a byte no name holds rejects the segment whatever its words are:
      * one pass, no branch per byte */
-    unsigned char bad = 0;
-    for (size_t k = 0; k < n; k++)
-        bad |= never_in_name[(unsigned char)s[k]];
-    if (bad)
+    if (has_never_in_name(s, n))
         return false;
     size_t words = 0, caps = 0;
     size_t i = 0;

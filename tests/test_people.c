@@ -178,6 +178,28 @@ Test(people_is_name, not_names)
     cr_assert(!is_name("deltog fra punkt"));
 }
 
+/* A digit or list punctuation anywhere rules a name out, at every
+ * offset of names of every length the test looks at (4 to 80 bytes). */
+Test(people_is_name, a_byte_no_name_holds_at_every_offset)
+{
+    static const char bad[] = "0123456789():,;/";
+    static const char *const names[] = {"Bo Li", "Anne Marie Holm", "Anne Marie Jensen Holm",
+                                        "Marianne Gerner Friis-Mikkelsen Holm Bertelsen",
+                                        "Marianne Gerner Friis-Mikkelsen Holm Bertelsen-Kristiansen"};
+    char buf[96];
+    for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
+        size_t n = strlen(names[k]);
+        cr_assert(people_is_name(names[k], n), "%s", names[k]);
+        /* every byte but the capital that starts it, each bad byte */
+        for (size_t at = 1; at < n; at++)
+            for (size_t b = 0; b < sizeof bad - 1; b++) {
+                memcpy(buf, names[k], n);
+                buf[at] = bad[b];
+                cr_assert_not(people_is_name(buf, n), "\"%.*s\"", (int)n, buf);
+            }
+    }
+}
+
 /* Every organisation word rules a name out wherever it stands, in any
  * case; every particle is allowed in lower case between capitals. */
 Test(people_is_name, organisation_words_and_particles)

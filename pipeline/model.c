@@ -174,6 +174,82 @@ static void jw_escape(struct jw *w, unsigned char c)
     }
 }
 
+#if defined(__SSE2__)
+/* Writes the escape for c at o; returns the end. */
+static char *put_escape(char *o, unsigned char c)
+{
+    static const char hex[] = "0123456789abcdef";
+    o[0] = '\\';
+    switch (c) {
+    case '"': o[1] = '"'; return o + 2;
+    case '\\': o[1] = '\\'; return o + 2;
+    case '\n': o[1] = 'n'; return o + 2;
+    case '\t': o[1] = 't'; return o + 2;
+    default:
+        o[1] = 'u', o[2] = '0', o[3] = '0', o[4] = hex[c >> 4], o[5] = hex[c & 15];
+        return o + 6;
+    }
+}
+
+static inline unsigned escapes16(__m128i v)
+{
+    return (unsigned)_mm_movemask_epi8(
+        _mm_or_si128(bytes_in16(v, 0, 0x1F), _mm_or_si128(bytes_eq16(v, '"'), bytes_eq16(v, '\\'))));
+}
+
+/* The largest string written straight into the buffer: room is reserved
+ * for the worst case, six bytes out for each in. */
+#define JW_DIRECT_MAX 65536
+
+/*
+ * A string of n <= JW_DIRECT_MAX bytes, quoted and escaped, written into
+ * out's own memory (reserved first): each sixteen bytes are stored as they
+ * are and an escape, where there is one, written over the store from its
+ * lane on - no copy call per run between escapes, which a section's line
+ * breaks make one per line.  The last sixteen overlap the ones before; as
+ * long as those held no escape, the output under them is the same bytes,
+ * else the byte loop ends the string.  false when out has no room for the
+ * worst case within its limit: the caller writes the string run by run.
+ */
+static bool jw_str_direct(struct buf *out, const char *s, size_t n)
+{
+    if (n > JW_DIRECT_MAX || buf_reserve(out, 6 * n + 2 + 16) < 0)
+        return false;
+    char *o = out->data + out->len;
+    size_t i = 0;
+    *o++ = '"';
+    while (n >= 16 && i < n) {
+        size_t base = i + 16 <= n ? i : n - 16;
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + base));
+        unsigned m = escapes16(v), done = (1u << (i - base)) - 1;
+        if (m & done)
+            break; /* an escape among the overlapped bytes */
+        m &= ~done;
+        char *ob = o - (i - base);
+        _mm_storeu_si128((__m128i *)(void *)ob, v);
+        if (!m) {
+            o = ob + 16;
+            i = base + 16;
+            continue;
+        }
+        unsigned k = (unsigned)__builtin_ctz(m);
+        o = put_escape(ob + k, (unsigned char)s[base + k]);
+        i = base + k + 1;
+    }
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            *o++ = (char)c;
+        else
+            o = put_escape(o, c);
+    }
+    *o++ = '"';
+    out->len = (size_t)(o - out->data);
+    out->data[out->len] = '\0';
+    return true;
+}
+#endif
+
 static void jw_str(struct jw *w, const char *s)
 {
     if (!s) {
@@ -181,6 +257,10 @@ static void jw_str(struct jw *w, const char *s)
         return;
     }
     size_t n = strlen(s), run = 0, i = 0;
+#if defined(__SSE2__)
+    if (w->err || jw_str_direct(w->out, s, n))
+        return;
+#endif
     jw_raw(w, "\"", 1);
 #if defined(__SSE2__)
     /* Sixteen bytes at a time: the bytes to escape come as a bit mask, so

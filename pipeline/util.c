@@ -232,7 +232,7 @@ void buf_reset(struct buf *b)
         b->data[0] = '\0';
 }
 
-static int buf_reserve(struct buf *b, size_t n)
+int buf_reserve(struct buf *b, size_t n)
 {
     if (b->max && (n > b->max || b->len > b->max - n))
         return -1;

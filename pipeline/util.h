@@ -65,6 +65,9 @@ static inline int buf_append(struct buf *b, const void *p, size_t n)
     }
     return buf_append_grow(b, p, n);
 }
+/* Room for n more bytes (and the NUL) past len, for a writer that fills
+ * data directly and then sets len: 0, or -1 past b->max. */
+int buf_reserve(struct buf *b, size_t n);
 int buf_putc(struct buf *b, char c);
 int buf_puts(struct buf *b, const char *s);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -4,8 +4,10 @@
  * Eight bytes in a 64-bit word (any target), each answer in bit 7 of its
  * lane, computed on the low seven bits so no lane borrows from the next;
  * and, where the compiler targets SSE2 (every x86-64), sixteen bytes in a
- * vector, each answer 0xFF or 0x00 per lane.  One copy of each trick, so
- * that decode, lines, text, outcome, model and wordskip agree on them.
+ * vector, each answer 0xFF or 0x00 per lane; and thirty-two in functions
+ * compiled for AVX2, which the caller runs only where the CPU has it.  One
+ * copy of each trick, so that decode, lines, text, outcome, model and
+ * wordskip agree on them.
  */
 #ifndef MINUTESD_BYTES_H
 #define MINUTESD_BYTES_H
@@ -15,6 +17,16 @@
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
+#endif
+
+/* AVX2 is compiled in for one function at a time where the compiler can
+ * target it that way and the CPU be asked at run time (GCC and Clang on
+ * x86-64): bytes_avx2() says whether to use it. */
+#if defined(__SSE2__) && defined(__x86_64__) && defined(__GNUC__)
+#define BYTES_HAVE_AVX2 1
+#include <immintrin.h>
+#else
+#define BYTES_HAVE_AVX2 0
 #endif
 
 #define BYTES_ONES UINT64_C(0x0101010101010101)
@@ -68,6 +80,21 @@ static inline size_t bytes_sum16(__m128i counts)
 {
     __m128i sum = _mm_sad_epu8(counts, _mm_setzero_si128());
     return (size_t)_mm_cvtsi128_si32(sum) + (size_t)_mm_cvtsi128_si32(_mm_srli_si128(sum, 8));
+}
+#endif
+
+#if BYTES_HAVE_AVX2
+/* Does this CPU run AVX2? */
+static inline int bytes_avx2(void)
+{
+    return __builtin_cpu_supports("avx2");
+}
+
+/* Lanes of v in [lo, hi] (unsigned), as bytes_in16. */
+__attribute__((target("avx2"))) static inline __m256i bytes_in32(__m256i v, unsigned char lo, unsigned char hi)
+{
+    __m256i x = _mm256_sub_epi8(v, _mm256_set1_epi8((char)lo));
+    return _mm256_cmpeq_epi8(_mm256_min_epu8(x, _mm256_set1_epi8((char)(unsigned char)(hi - lo))), x);
 }
 #endif
 

@@ -32,15 +32,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* AVX2 is compiled in for one function at a time and asked of the CPU at
- * run time (GCC and Clang on x86-64), as in wordskip. */
-#if defined(__SSE2__) && defined(__x86_64__) && defined(__GNUC__)
-#define DECODE_HAVE_AVX2 1
-#include <immintrin.h>
-#else
-#define DECODE_HAVE_AVX2 0
-#endif
-
 
 #define SNIFF_BINARY_BYTES (64u * 1024u)
 #define SNIFF_NUL_BYTES (4u * 1024u)
@@ -110,7 +101,7 @@ static inline unsigned chunk_care16(const unsigned char *s)
 }
 #endif
 
-#if DECODE_HAVE_AVX2
+#if BYTES_HAVE_AVX2
 /* -1: not asked yet; 0 or 1 after.  Read and written with relaxed atomics:
  * every thread that asks gets the same answer. */
 static int use_avx2 = -1;
@@ -119,7 +110,7 @@ static bool avx2_on(void)
 {
     int v = __atomic_load_n(&use_avx2, __ATOMIC_RELAXED);
     if (v < 0) {
-        v = __builtin_cpu_supports("avx2") ? 1 : 0;
+        v = bytes_avx2() ? 1 : 0;
         __atomic_store_n(&use_avx2, v, __ATOMIC_RELAXED);
     }
     return v;
@@ -128,15 +119,8 @@ static bool avx2_on(void)
 bool decode_use_avx2(bool on)
 {
     bool was = avx2_on();
-    __atomic_store_n(&use_avx2, on && __builtin_cpu_supports("avx2") ? 1 : 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&use_avx2, on && bytes_avx2() ? 1 : 0, __ATOMIC_RELAXED);
     return was;
-}
-
-/* Lanes of v in [lo, hi] (unsigned). */
-__attribute__((target("avx2"))) static inline __m256i in32(__m256i v, unsigned char lo, unsigned char hi)
-{
-    __m256i x = _mm256_sub_epi8(v, _mm256_set1_epi8((char)lo));
-    return _mm256_cmpeq_epi8(_mm256_min_epu8(x, _mm256_set1_epi8((char)(unsigned char)(hi - lo))), x);
 }
 
 /*
@@ -164,7 +148,7 @@ __attribute__((target("avx2"))) static size_t clean_run_avx2(const unsigned char
         __m256i tail = _mm256_and_si256(cont, _mm256_cmpeq_epi8(pv, _mm256_set1_epi8((char)0xC3)));
         unsigned edge = ((unsigned)_mm256_movemask_epi8(c3) & 0x80000000u) | ((unsigned)_mm256_movemask_epi8(cont) & 1u);
         unsigned care = ((unsigned)_mm256_movemask_epi8(v) & ~(unsigned)_mm256_movemask_epi8(_mm256_or_si256(lead, tail))) |
-                        edge | (unsigned)_mm256_movemask_epi8(_mm256_andnot_si256(layout, in32(v, 0, 0x1F)));
+                        edge | (unsigned)_mm256_movemask_epi8(_mm256_andnot_si256(layout, bytes_in32(v, 0, 0x1F)));
         if (care)
             break;
         _mm256_storeu_si256((__m256i *)(void *)(d + i), v);
@@ -182,7 +166,7 @@ __attribute__((target("avx2"))) static size_t no_controls_avx2(const unsigned ch
         __m256i layout = _mm256_or_si256(
             _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\t')), _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\n'))),
             _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\r')), _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\f'))));
-        if (_mm256_movemask_epi8(_mm256_andnot_si256(layout, in32(v, 0, 0x1F))))
+        if (_mm256_movemask_epi8(_mm256_andnot_si256(layout, bytes_in32(v, 0, 0x1F))))
             break;
     }
     return i;
@@ -285,7 +269,7 @@ static size_t normalise(const unsigned char *s, size_t n, unsigned char *d, bool
                         struct counts *c, bool *invalid)
 {
     size_t i = 0, o = 0;
-#if DECODE_HAVE_AVX2
+#if BYTES_HAVE_AVX2
     bool avx2 = avx2_on();
 #endif
 
@@ -293,7 +277,7 @@ static size_t normalise(const unsigned char *s, size_t n, unsigned char *d, bool
     while (i < n) {
         size_t lim;
 
-#if DECODE_HAVE_AVX2
+#if BYTES_HAVE_AVX2
         if (avx2 && i > 0 && n - i >= 33) {
             size_t k = clean_run_avx2(s + i, n - i, d + o);
             i += k;
@@ -571,11 +555,11 @@ static bool sniff_binary(const unsigned char *in, size_t n)
     size_t w = n < SNIFF_BINARY_BYTES ? n : SNIFF_BINARY_BYTES;
     size_t nul = 0, ctrl = 0, nul_head = 0, other_head = 0;
 
-#if DECODE_HAVE_AVX2
+#if BYTES_HAVE_AVX2
     bool avx2 = avx2_on();
 #endif
     for (size_t i = 0; i < w; i++) {
-#if DECODE_HAVE_AVX2
+#if BYTES_HAVE_AVX2
         if (avx2)
             i += no_controls_avx2(in + i, w - i);
 #endif

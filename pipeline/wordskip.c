@@ -20,14 +20,10 @@
 #include <stdint.h>
 #include <string.h>
 
-#if WORDSKIP_HAVE_AVX2
-#include <immintrin.h>
-#endif
-
 enum wordskip_isa wordskip_best(void)
 {
 #if WORDSKIP_HAVE_AVX2
-    if (__builtin_cpu_supports("avx2"))
+    if (bytes_avx2())
         return WORDSKIP_AVX2;
 #endif
 #if defined(__SSE2__)
@@ -126,13 +122,6 @@ static inline void classify16(const unsigned char *s, unsigned k, struct classes
 }
 
 #if WORDSKIP_HAVE_AVX2
-/* Lanes of v in [lo, hi] (unsigned), as bytes_in16. */
-__attribute__((target("avx2"))) static inline __m256i in32(__m256i v, unsigned char lo, unsigned char hi)
-{
-    __m256i x = _mm256_sub_epi8(v, _mm256_set1_epi8((char)lo));
-    return _mm256_cmpeq_epi8(_mm256_min_epu8(x, _mm256_set1_epi8((char)(unsigned char)(hi - lo))), x);
-}
-
 __attribute__((target("avx2"))) static inline uint64_t bits32(__m256i m)
 {
     return (uint64_t)(unsigned)_mm256_movemask_epi8(m);
@@ -148,12 +137,12 @@ __attribute__((target("avx2"))) static void classify_avx2(const unsigned char *t
     for (unsigned k = 0; k < 64; k += 32) {
         __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(t + k));
         __m256i nx = _mm256_loadu_si256((const __m256i *)(const void *)(t + k + 1));
-        __m256i alpha = in32(_mm256_or_si256(v, _mm256_set1_epi8(0x20)), 'a', 'z');
-        __m256i digit = in32(v, '0', '9');
+        __m256i alpha = bytes_in32(_mm256_or_si256(v, _mm256_set1_epi8(0x20)), 'a', 'z');
+        __m256i digit = bytes_in32(v, '0', '9');
         __m256i hard = _mm256_or_si256(
             _mm256_cmpeq_epi8(_mm256_and_si256(v, _mm256_set1_epi8((char)0xDF)), _mm256_set1_epi8((char)0xC2)),
-            in32(v, 0xF5, 0xFF));
-        __m256i latin_lower = _mm256_and_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8((char)0xC3)), in32(nx, 0x9F, 0xBF));
+            bytes_in32(v, 0xF5, 0xFF));
+        __m256i latin_lower = _mm256_and_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8((char)0xC3)), bytes_in32(nx, 0x9F, 0xBF));
         __m256i bit5 = _mm256_cmpeq_epi8(_mm256_and_si256(v, _mm256_set1_epi8(0x20)), _mm256_set1_epi8(0x20));
         uint64_t h = bits32(hard);
         c->word |= (bits32(_mm256_or_si256(alpha, digit)) | (bits32(v) & ~h)) << k;

@@ -33,6 +33,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bytes.h"
+
 /* The key a capitalised word is looked up by: its first four bytes (four
  * must be readable at t) folded to lower case and cut at the first byte
  * that is not an ASCII letter, zero-padded, little-endian.  False when a
@@ -70,13 +72,8 @@ static inline unsigned wordskip_quad_hash(uint32_t q)
  * contract; the faster ones skip more per step. */
 enum wordskip_isa { WORDSKIP_BYTES, WORDSKIP_SSE2, WORDSKIP_AVX2 };
 
-/* AVX2 is compiled in where the compiler can target it for one function
- * and ask the CPU at run time (GCC and Clang on x86-64). */
-#if defined(__SSE2__) && defined(__x86_64__) && defined(__GNUC__)
-#define WORDSKIP_HAVE_AVX2 1
-#else
-#define WORDSKIP_HAVE_AVX2 0
-#endif
+/* Where AVX2 can be compiled in (bytes.h). */
+#define WORDSKIP_HAVE_AVX2 BYTES_HAVE_AVX2
 
 /* The fastest this machine runs. */
 enum wordskip_isa wordskip_best(void);

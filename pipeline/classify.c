@@ -106,18 +106,26 @@ static const char *const punkt_words[] = {"punkt ", "pkt. ", "pkt ", "dagsordens
                                           "sag nr. ", "sagsnr. ", "sag ", "ad punkt ", "ad pkt. ", "ad. ", "ad ",
                                           NULL};
 
-/* Their first letters, as a bit set over the lower-case byte: a line
- * that starts with none is past the table in one test. */
-static uint64_t punkt_first[4];
-static pthread_once_t punkt_once = PTHREAD_ONCE_INIT;
+/* The first bytes of a table's entries, as a bit set: a line that starts
+ * like none is past the table in one test. */
+struct firsts {
+    uint64_t bit[4];
+};
 
-static void punkt_init(void)
+static void firsts_add(struct firsts *f, const char *w)
 {
-    for (size_t k = 0; punkt_words[k]; k++) {
-        unsigned char c = (unsigned char)punkt_words[k][0];
-        punkt_first[c >> 6] |= UINT64_C(1) << (c & 63);
-    }
+    unsigned char c = (unsigned char)w[0];
+    f->bit[c >> 6] |= UINT64_C(1) << (c & 63);
 }
+
+static bool firsts_has(const struct firsts *f, unsigned char c)
+{
+    return (f->bit[c >> 6] >> (c & 63)) & 1u;
+}
+
+/* The sets made from the tables below, once, at first use (tables_init). */
+static void tables(void);
+static struct firsts punkt_first, heads_first;
 
 static size_t punkt_prefix(const char *s, size_t n)
 {
@@ -126,9 +134,8 @@ static size_t punkt_prefix(const char *s, size_t n)
         return 0;
     char f2[2];
     text_first2(s, n, f2);
-    pthread_once(&punkt_once, punkt_init);
-    unsigned char f0 = (unsigned char)f2[0];
-    if (!(punkt_first[f0 >> 6] >> (f0 & 63) & 1))
+    tables();
+    if (!firsts_has(&punkt_first, (unsigned char)f2[0]))
         return 0;
     for (size_t k = 0; words[k]; k++) {
         size_t l = text_first2_may_match(f2, words[k]) ? text_prefix_ci_len(s, n, words[k]) : 0;
@@ -342,19 +349,6 @@ static const struct people_head_word {
     {"referent", false, true, "secretariat"}, {NULL, false, false, NULL},
 };
 
-/* The heads' first bytes, as a bit set: most lines start like none, and
- * are past the table in one test. */
-static uint64_t heads_first[4];
-static pthread_once_t heads_once = PTHREAD_ONCE_INIT;
-
-static void heads_init(void)
-{
-    for (size_t k = 0; people_heads[k].w; k++) {
-        unsigned char c = (unsigned char)people_heads[k].w[0];
-        heads_first[c >> 6] |= UINT64_C(1) << (c & 63);
-    }
-}
-
 /* People headings: "Mødedeltagere", "Deltagere:", "MEDLEMMER", "Afbud:",
  * "Administrativ deltagelse", … ; *absent for Afbud/Fraværende, *inline_off
  * where names start on the same line (0 when none). */
@@ -368,9 +362,8 @@ bool classify_people_head(const char *s, size_t n, const char **group, bool *abs
         return false;
     char f2[2];
     text_first2(s, n, f2);
-    pthread_once(&heads_once, heads_init);
-    unsigned char f0 = (unsigned char)f2[0];
-    if (!(heads_first[f0 >> 6] >> (f0 & 63) & 1))
+    tables();
+    if (!firsts_has(&heads_first, (unsigned char)f2[0]))
         heads = &people_heads[sizeof people_heads / sizeof *people_heads - 1]; /* the end mark: no head */
     for (size_t k = 0; heads[k].w; k++) {
         size_t l = text_first2_may_match(f2, heads[k].w) ? text_prefix_ci_len(s, n, heads[k].w) : 0;
@@ -462,7 +455,7 @@ static char kw_set[KW_SLOTS][KW_MAX + 1];
  * makes them, hashed into a bit set: a line whose first four bytes are
  * ASCII and miss it starts no keyword, without folding its first word. */
 static unsigned char kw_quads[65536 / 8];
-static pthread_once_t kw_once = PTHREAD_ONCE_INIT;
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
 
 /* The first word of s (letters and digits), folded, into w; its length. */
 static size_t first_word(const char *s, size_t n, char w[KW_MAX + 1])
@@ -508,17 +501,26 @@ static void kw_add(const char *lit)
     }
 }
 
-static void kw_init(void)
+static void tables_init(void)
 {
-    const char *const *tables[] = {punkt_words, classify_case_labels, classify_doc_labels, duration_labels};
-    for (size_t t = 0; t < sizeof tables / sizeof *tables; t++)
-        for (size_t k = 0; tables[t][k]; k++)
-            kw_add(tables[t][k]);
-    for (size_t k = 0; people_heads[k].w; k++)
+    const char *const *lists[] = {punkt_words, classify_case_labels, classify_doc_labels, duration_labels};
+    for (size_t t = 0; t < sizeof lists / sizeof *lists; t++)
+        for (size_t k = 0; lists[t][k]; k++)
+            kw_add(lists[t][k]);
+    for (size_t k = 0; people_heads[k].w; k++) {
         kw_add(people_heads[k].w);
+        firsts_add(&heads_first, people_heads[k].w);
+    }
+    for (size_t k = 0; punkt_words[k]; k++)
+        firsts_add(&punkt_first, punkt_words[k]);
     const char *kw;
     for (size_t k = 0; (kw = sections_keyword(k)); k++)
         kw_add(kw);
+}
+
+static void tables(void)
+{
+    pthread_once(&tables_once, tables_init);
 }
 
 static bool kw_has(const char *w, size_t n)
@@ -535,7 +537,7 @@ static bool kw_has(const char *w, size_t n)
 /* Does the line's first word (s[0] a letter) begin a keyword? */
 static bool starts_keyword(const char *s, size_t n)
 {
-    pthread_once(&kw_once, kw_init);
+    tables();
     uint32_t q;
     if (n >= 4 && wordskip_ascii_quad((const unsigned char *)s, &q) && !wordskip_bit(kw_quads, wordskip_quad_hash(q)))
         return false;

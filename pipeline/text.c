@@ -218,6 +218,23 @@ static bool ci_at(const char *s, size_t n, size_t i, const char *lit, size_t lit
     return !(whole && text_is_word_at(s, n, i + litn));
 }
 
+#if defined(__SSE2__)
+/* The window the sixteen-starts-at-a-time searches take last: the text's
+ * last seventeen bytes (sixteen starts and the byte after them), at
+ * *base; or, for a shorter text, a zero-padded copy in pad, at 0. */
+static const char *last_window(const char *s, size_t n, char pad[32], size_t *base)
+{
+    if (n >= 17) {
+        *base = n - 17;
+        return s + *base;
+    }
+    memset(pad, 0, 32);
+    memcpy(pad, s, n);
+    *base = 0;
+    return pad;
+}
+#endif
+
 static long find_ci(const char *s, size_t n, const char *lit, bool whole)
 {
     size_t litn = strlen(lit);
@@ -252,15 +269,9 @@ static long find_ci(const char *s, size_t n, const char *lit, bool whole)
          * bytes (or a padded copy of a shorter text), with the starts
          * already tried masked out - no memchr, which a short line paid
          * twice (both cases of the first letter). */
-        size_t last = (size_t)(end - s), base = 0;
-        char pad[32] = {0};
-        const char *w = pad;
-        if (n >= 17) {
-            base = n - 17;
-            w = s + base;
-        } else {
-            memcpy(pad, s, n);
-        }
+        size_t last = (size_t)(end - s), base;
+        char pad[32];
+        const char *w = last_window(s, n, pad, &base);
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)w);
         __m128i nx = _mm_loadu_si128((const __m128i *)(const void *)(w + 1));
         __m128i hit = _mm_and_si128(_mm_cmpeq_epi8(_mm_or_si128(v, b5), f), _mm_cmpeq_epi8(_mm_or_si128(nx, b5), g));
@@ -494,15 +505,9 @@ int text_word_stem_any(const char *s, size_t n, const char *const *stems)
             }
         if (i >= n)
             return -1;
-        char pad[32] = {0};
-        const char *w = pad;
-        size_t base = 0;
-        if (n >= 17) {
-            base = n - 17;
-            w = s + base;
-        } else {
-            memcpy(pad, s, n);
-        }
+        size_t base;
+        char pad[32];
+        const char *w = last_window(s, n, pad, &base);
         unsigned m = stem_starts16(w, f, g, one, ns) & (0xFFFFu << (i - base));
         if (n - base < 16)
             m &= (1u << (n - base)) - 1;

@@ -188,6 +188,22 @@ static void sets_for_random_text(bool listed, bool lower)
     add_quad("Vejle");
 }
 
+typedef bool (*boring_fn)(const unsigned char *, size_t, size_t);
+
+/* The sets for a round of the random-text runs: every other round with the
+ * quad set (the vector pass then decides ASCII capitals itself), every
+ * other pair of rounds with pairs it tests one by one, every other four
+ * with the lower quads.  Returns the boring predicate; *qset the quad set or
+ * NULL. */
+static boring_fn sets_for_round(int round, const unsigned char **qset)
+{
+    bool with_quads = round % 2;
+    if (round % 2 == 0)
+        sets_for_random_text(round % 4 == 0, round % 8 < 4);
+    *qset = with_quads ? quads : NULL;
+    return with_quads ? upper_boring_quads : upper_boring;
+}
+
 Test(wordskip, keeps_its_contract_on_random_text)
 {
     unsigned char *t = malloc(4096);
@@ -196,16 +212,11 @@ Test(wordskip, keeps_its_contract_on_random_text)
     /* every way this machine can classify (the bytes only, SSE2, AVX2) */
     for (int isa = WORDSKIP_BYTES; isa <= (int)wordskip_best(); isa++) {
         for (int round = 0; round < 300; round++) {
-            /* every other round with the quad set: the vector pass then
-             * decides ASCII capitals itself; every other pair of rounds
-             * with pairs it tests one by one */
-            bool with_quads = round % 2;
-            if (round % 2 == 0)
-                sets_for_random_text(round % 4 == 0, round % 8 < 4);
-            bool (*boring)(const unsigned char *, size_t, size_t) = with_quads ? upper_boring_quads : upper_boring;
+            const unsigned char *qset;
+            boring_fn boring = sets_for_round(round, &qset);
             size_t len = random_text(t, 2000, &x);
             struct wordskip_cursor c;
-            wordskip_start(&c, &plist, with_quads ? quads : NULL, boring, t, len);
+            wordskip_start(&c, &plist, qset, boring, t, len);
             wordskip_use(&c, (enum wordskip_isa)isa);
             /* ask at every position after a blank, in order, as the scan does */
             for (size_t p = 1; p < len; p++) {
@@ -235,14 +246,12 @@ Test(wordskip, avx2_answers_as_sse2)
     cr_assert_not_null(t);
     size_t moved = 0;
     for (int round = 0; round < 300; round++) {
-        bool with_quads = round % 2;
-        if (round % 2 == 0)
-            sets_for_random_text(round % 4 == 0, round % 8 < 4);
-        bool (*boring)(const unsigned char *, size_t, size_t) = with_quads ? upper_boring_quads : upper_boring;
+        const unsigned char *qset;
+        boring_fn boring = sets_for_round(round, &qset);
         size_t len = random_text(t, 2000, &x);
         struct wordskip_cursor a, b;
-        wordskip_start(&a, &plist, with_quads ? quads : NULL, boring, t, len);
-        wordskip_start(&b, &plist, with_quads ? quads : NULL, boring, t, len);
+        wordskip_start(&a, &plist, qset, boring, t, len);
+        wordskip_start(&b, &plist, qset, boring, t, len);
         wordskip_use(&b, WORDSKIP_SSE2);
         cr_assert_eq(a.isa, WORDSKIP_AVX2);
         for (size_t p = 1; p < len; p++) {

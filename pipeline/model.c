@@ -158,24 +158,8 @@ static inline void jw_raw(struct jw *w, const char *s, size_t n)
         w->err = -1;
 }
 
-/* The escape for byte c (a control, quote or backslash). */
-static void jw_escape(struct jw *w, unsigned char c)
-{
-    static const char hex[] = "0123456789abcdef";
-    switch (c) {
-    case '"': jw_raw(w, "\\\"", 2); break;
-    case '\\': jw_raw(w, "\\\\", 2); break;
-    case '\n': jw_raw(w, "\\n", 2); break;
-    case '\t': jw_raw(w, "\\t", 2); break;
-    default: {
-        char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-        jw_raw(w, e, 6);
-    }
-    }
-}
-
-#if defined(__SSE2__)
-/* Writes the escape for c at o; returns the end. */
+/* Writes the escape for byte c (a control, quote or backslash) at o;
+ * returns the end. */
 static char *put_escape(char *o, unsigned char c)
 {
     static const char hex[] = "0123456789abcdef";
@@ -191,6 +175,13 @@ static char *put_escape(char *o, unsigned char c)
     }
 }
 
+static void jw_escape(struct jw *w, unsigned char c)
+{
+    char e[6];
+    jw_raw(w, e, (size_t)(put_escape(e, c) - e));
+}
+
+#if defined(__SSE2__)
 static inline unsigned escapes16(__m128i v)
 {
     return (unsigned)_mm_movemask_epi8(
@@ -289,8 +280,7 @@ static void jw_str(struct jw *w, const char *s)
             base = 0;
             keep = (1u << n) - 1;
         }
-        __m128i esc = _mm_or_si128(bytes_in16(v, 0, 0x1F), _mm_or_si128(bytes_eq16(v, '"'), bytes_eq16(v, '\\')));
-        for (unsigned m = (unsigned)_mm_movemask_epi8(esc) & keep; m; m &= m - 1) {
+        for (unsigned m = escapes16(v) & keep; m; m &= m - 1) {
             size_t k = base + (size_t)__builtin_ctz(m);
             jw_raw(w, s + run, k - run);
             jw_escape(w, (unsigned char)s[k]);

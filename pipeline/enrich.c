@@ -44,7 +44,7 @@ static const char *find_level(const struct md_doc *doc)
         lit[bl] = '\0';
         size_t off = 0;
         long at;
-        while (off < n && (at = text_find_prefix_ci(t + off, n - off, lit)) >= 0) {
+        while (off < n && (at = text_find_prefix_ci_n(t + off, n - off, lit, bl)) >= 0) {
             size_t after = off + (size_t)at + bl;
             size_t win = n - after < 24 ? n - after : 24;
             const char *l = level_in(t + after, win);

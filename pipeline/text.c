@@ -235,9 +235,8 @@ static const char *last_window(const char *s, size_t n, char pad[32], size_t *ba
 }
 #endif
 
-static long find_ci(const char *s, size_t n, const char *lit, bool whole)
+static long find_ci(const char *s, size_t n, const char *lit, size_t litn, bool whole)
 {
-    size_t litn = strlen(lit);
     if (litn == 0 || litn > n)
         return -1;
     const char *end = s + n - litn + 1; /* one past the last start that fits */
@@ -304,14 +303,14 @@ static long find_ci(const char *s, size_t n, const char *lit, bool whole)
     return -1;
 }
 
-long text_find_word_ci(const char *s, size_t n, const char *lit)
+long text_find_word_ci_n(const char *s, size_t n, const char *lit, size_t litn)
 {
-    return find_ci(s, n, lit, true);
+    return find_ci(s, n, lit, litn, true);
 }
 
-long text_find_prefix_ci(const char *s, size_t n, const char *lit)
+long text_find_prefix_ci_n(const char *s, size_t n, const char *lit, size_t litn)
 {
-    return find_ci(s, n, lit, false);
+    return find_ci(s, n, lit, litn, false);
 }
 
 bool text_is_upper_at(const char *s, size_t n, size_t i)

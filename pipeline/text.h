@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 /* Lower-cases ASCII and Latin-1 letters of UTF-8 s[0..n) into dst (n bytes). */
 void text_fold(char *dst, const char *s, size_t n);
@@ -77,10 +78,20 @@ static inline bool text_eq_ci(const char *s, size_t n, const char *lit)
 /* First case-insensitive occurrence of lit (lower-case) in s as a whole word
  * (not preceded or followed by a word byte); -1 if none.  lit may contain
  * spaces.  Linear in n for the short literals the parsers use. */
-long text_find_word_ci(const char *s, size_t n, const char *lit);
+long text_find_word_ci_n(const char *s, size_t n, const char *lit, size_t litn);
 /* Same, but lit need only start a word (it may continue: "godkend" finds
  * "godkendt"). */
-long text_find_prefix_ci(const char *s, size_t n, const char *lit);
+long text_find_prefix_ci_n(const char *s, size_t n, const char *lit, size_t litn);
+/* Inline so that a literal's length is a constant, not a strlen per call:
+ * the parsers call these per line. */
+static inline long text_find_word_ci(const char *s, size_t n, const char *lit)
+{
+    return text_find_word_ci_n(s, n, lit, strlen(lit));
+}
+static inline long text_find_prefix_ci(const char *s, size_t n, const char *lit)
+{
+    return text_find_prefix_ci_n(s, n, lit, strlen(lit));
+}
 
 /* Is c an upper-case letter at s[i] (ASCII or Latin-1 ÆØÅÉ…)? */
 bool text_is_upper_at(const char *s, size_t n, size_t i);

@@ -11,7 +11,7 @@
 #include "text.h"
 
 #include <stdint.h>
-#include <stdio.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -282,6 +282,23 @@ static bool is_structure_line(struct eng *e, size_t i)
            classify_case_ref(l->s, l->len) || sections_is_field_label(l->s, l->len);
 }
 
+/* "12" or "12a": by hand, as snprintf's format parsing cost more than the
+ * rest of starting an item. */
+static char *item_label(struct md_doc *doc, int number, char letter)
+{
+    char tmp[16];
+    size_t i = 12;
+    unsigned u = number < 0 ? 0u - (unsigned)number : (unsigned)number;
+    tmp[i] = letter;
+    tmp[i + 1] = '\0';
+    do
+        tmp[--i] = (char)('0' + u % 10);
+    while (u /= 10);
+    if (number < 0)
+        tmp[--i] = '-';
+    return model_strdup(doc, tmp + i);
+}
+
 void item_parse(struct eng *e, size_t k)
 {
     struct md_doc *doc = e->doc;
@@ -290,9 +307,7 @@ void item_parse(struct eng *e, size_t k)
     size_t to = k + 1 < e->nheads ? e->heads[k + 1] : e->L->n;
     struct md_item *it = model_add_item(doc);
     it->number = hc->number;
-    char label[16];
-    snprintf(label, sizeof label, "%d%c", hc->number, hc->letter ? hc->letter : '\0');
-    it->label = model_strdup(doc, label);
+    it->label = item_label(doc, hc->number, hc->letter);
     it->line = LN(e, e->heads[k])->no;
     it->is_public = hc->is_public;
     size_t body_len = doc->meeting.body ? strlen(doc->meeting.body) : SIZE_MAX;

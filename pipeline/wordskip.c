@@ -127,46 +127,85 @@ __attribute__((target("avx2"))) static inline uint64_t bits32(__m256i m)
     return (uint64_t)(unsigned)_mm256_movemask_epi8(m);
 }
 
-/* classify16's masks, 32 bytes at a time. */
+/*
+ * classify16's masks, 32 bytes at a time.  Each byte's class comes from two
+ * table lookups, one by its low nibble and one by its high nibble, ANDed:
+ * a class is a bit set in both tables.  The classes are disjoint, and the
+ * two halves of a class that needs two (the letters, the hard bytes, the
+ * blanks) sit in adjacent bits, so one OR with the classes shifted by a
+ * bit brings each pair into its upper bit for a movemask.  That replaces a
+ * range test per class, and the constants for them, which did not fit the
+ * registers and were rebuilt for every 32 bytes.
+ */
+enum {
+    CL_C3 = 1 << 0,      /* lead of a Latin-1 letter (0xC3) */
+    CL_DIGIT = 1 << 1,   /* 0-9 */
+    CL_TAB = 1 << 2,     /* \t */
+    CL_SPACE = 1 << 3,   /* ' ' */
+    CL_F5FF = 1 << 4,    /* 0xF5..0xFF */
+    CL_C2E2 = 1 << 5,    /* 0xC2, 0xE2 */
+    CL_ALPHA0A = 1 << 6, /* 0x50..0x5A, 0x70..0x7A */
+    CL_ALPHA1F = 1 << 7, /* 0x41..0x4F, 0x61..0x6F */
+};
+
+#define LO_(x)                                                                                                    \
+    (char)(((x) >= 1 ? CL_ALPHA1F : 0) | ((x) <= 0xA ? CL_ALPHA0A : 0) | ((x) <= 9 ? CL_DIGIT : 0) |            \
+           ((x) == 0 ? CL_SPACE : 0) | ((x) == 9 ? CL_TAB : 0) | ((x) == 2 ? CL_C2E2 : 0) |                       \
+           ((x) >= 5 ? CL_F5FF : 0) | ((x) == 3 ? CL_C3 : 0))
+#define HI_(h)                                                                                                    \
+    (char)(((h) == 4 || (h) == 6 ? CL_ALPHA1F : 0) | ((h) == 5 || (h) == 7 ? CL_ALPHA0A : 0) |                    \
+           ((h) == 3 ? CL_DIGIT : 0) | ((h) == 2 ? CL_SPACE : 0) | ((h) == 0 ? CL_TAB : 0) |                      \
+           ((h) == 0xC || (h) == 0xE ? CL_C2E2 : 0) | ((h) == 0xF ? CL_F5FF : 0) | ((h) == 0xC ? CL_C3 : 0))
+#define TAB16_(F) F(0), F(1), F(2), F(3), F(4), F(5), F(6), F(7), F(8), F(9), F(10), F(11), F(12), F(13), F(14), F(15)
+
 __attribute__((target("avx2"))) static void classify_avx2(const unsigned char *t, const struct wordskip_pairs *pl,
                                                           struct classes *c)
 {
+    const __m256i lo_tab = _mm256_setr_epi8(TAB16_(LO_), TAB16_(LO_));
+    const __m256i hi_tab = _mm256_setr_epi8(TAB16_(HI_), TAB16_(HI_));
+    const __m256i lo = _mm256_set1_epi8(0x0F);
     __m256i nib[4];
     for (unsigned j = 0; j < 4; j++)
         nib[j] = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)pl->nib[j]));
+    uint64_t word = 0, lower = 0, upper = 0, latin_lower = 0, hard = 0, digit = 0, high = 0, blank = 0, pair = 0;
     for (unsigned k = 0; k < 64; k += 32) {
         __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(t + k));
         __m256i nx = _mm256_loadu_si256((const __m256i *)(const void *)(t + k + 1));
-        __m256i alpha = bytes_in32(_mm256_or_si256(v, _mm256_set1_epi8(0x20)), 'a', 'z');
-        __m256i digit = bytes_in32(v, '0', '9');
-        __m256i hard = _mm256_or_si256(
-            _mm256_cmpeq_epi8(_mm256_and_si256(v, _mm256_set1_epi8((char)0xDF)), _mm256_set1_epi8((char)0xC2)),
-            bytes_in32(v, 0xF5, 0xFF));
-        __m256i latin_lower = _mm256_and_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8((char)0xC3)), bytes_in32(nx, 0x9F, 0xBF));
-        __m256i bit5 = _mm256_cmpeq_epi8(_mm256_and_si256(v, _mm256_set1_epi8(0x20)), _mm256_set1_epi8(0x20));
-        uint64_t h = bits32(hard);
-        c->word |= (bits32(_mm256_or_si256(alpha, digit)) | (bits32(v) & ~h)) << k;
-        c->lower |= bits32(_mm256_and_si256(alpha, bit5)) << k;
-        c->upper |= bits32(_mm256_andnot_si256(bit5, alpha)) << k;
-        c->latin_lower |= bits32(latin_lower) << k;
-        c->hard |= h << k;
-        c->digit |= bits32(digit) << k;
-        c->high |= bits32(v) << k;
-        c->blank |= bits32(_mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(' ')),
-                                           _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\t')))) << k;
+        __m256i vlo = _mm256_and_si256(v, lo), vhi = _mm256_and_si256(_mm256_srli_epi16(v, 4), lo);
+        __m256i cls = _mm256_and_si256(_mm256_shuffle_epi8(lo_tab, vlo), _mm256_shuffle_epi8(hi_tab, vhi));
+        /* bit 2j+1 of each byte of y: class bit 2j or 2j+1 (bit 0 takes the
+         * byte below's bit 7, and is not read) */
+        __m256i y = _mm256_or_si256(cls, _mm256_slli_epi16(cls, 1));
+        uint64_t alpha = bits32(y);
+        uint64_t bit5 = bits32(_mm256_slli_epi16(v, 2));
+        uint64_t h = bits32(_mm256_slli_epi16(y, 2));
+        uint64_t hi = bits32(v);
+        uint64_t dg = bits32(_mm256_slli_epi16(cls, 6));
+        uint64_t c3 = bits32(_mm256_slli_epi16(cls, 7));
+        word |= (alpha | dg | (hi & ~h)) << k;
+        lower |= (alpha & bit5) << k;
+        upper |= (alpha & ~bit5 & 0xFFFFFFFFu) << k;
+        latin_lower |= (c3 & bits32(bytes_in32(nx, 0x9F, 0xBF))) << k;
+        hard |= h << k;
+        digit |= dg << k;
+        high |= hi << k;
+        blank |= bits32(_mm256_slli_epi16(y, 4)) << k;
         if (pl->listed) {
             /* each byte's nibbles pick the pairs it may begin or end, as
              * bits; a listed pair starts where both picks share a bit */
-            __m256i lo = _mm256_set1_epi8(0x0F);
-            __m256i a = _mm256_and_si256(_mm256_shuffle_epi8(nib[0], _mm256_and_si256(v, lo)),
-                                         _mm256_shuffle_epi8(nib[1], _mm256_and_si256(_mm256_srli_epi16(v, 4), lo)));
+            __m256i a = _mm256_and_si256(_mm256_shuffle_epi8(nib[0], vlo), _mm256_shuffle_epi8(nib[1], vhi));
             __m256i z = _mm256_and_si256(_mm256_shuffle_epi8(nib[2], _mm256_and_si256(nx, lo)),
                                          _mm256_shuffle_epi8(nib[3], _mm256_and_si256(_mm256_srli_epi16(nx, 4), lo)));
             uint64_t none = bits32(_mm256_cmpeq_epi8(_mm256_and_si256(a, z), _mm256_setzero_si256()));
-            c->pair |= (~none & 0xFFFFFFFFu) << k;
+            pair |= (~none & 0xFFFFFFFFu) << k;
         }
     }
+    c->word = word, c->lower = lower, c->upper = upper, c->latin_lower = latin_lower, c->hard = hard;
+    c->digit = digit, c->high = high, c->blank = blank, c->pair = pair;
 }
+#undef LO_
+#undef HI_
+#undef TAB16_
 #endif
 
 /* The masks of the block at c->t + b (b + 64 < c->len). */

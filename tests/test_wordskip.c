@@ -155,7 +155,9 @@ static size_t random_text(unsigned char *t, size_t want, uint64_t *x)
                                       /* a second listed pair, and its first byte alone */
                                       "s\xC3\xB8ndre", "s",
                                       /* lower words with a listed pair, in the lower quad set or not */
-                                      "nogle", "nord", "nordjysk", "no.", "nor"};
+                                      "nogle", "nord", "nordjysk", "no.", "nor",
+                                      /* the bytes next to the letters, digits and blanks */
+                                      "Zone", "azur", "@Aa", "[Zz]", "`z{", "0/9:", "!\x1F\x08\x0B", "P\xC2\xB0", "\xE2\x80\x93" "a"};
     static const char *const sep[] = {" ", " ", "\n", ", ", ".", "", "-", "\t", "  "};
     size_t len = 0;
     while (len < want) {

@@ -181,6 +181,18 @@ static void jw_escape(struct jw *w, unsigned char c)
     jw_raw(w, e, (size_t)(put_escape(e, c) - e));
 }
 
+/* Does any of the first w (4 or 8) bytes of v (little-endian, the rest
+ * zero) need an escape?  A control byte, a quote or a backslash: the
+ * has-less-than and has-zero tricks on whole words, exact as a yes or no. */
+static inline bool swar_escapes(uint64_t v, size_t w)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    uint64_t live = w == 8 ? ~UINT64_C(0) : UINT64_C(0xFFFFFFFF);
+    uint64_t ctl = (v - ones * 0x20) & ~v & highs;
+    uint64_t q = v ^ (ones * '"'), bs = v ^ (ones * '\\');
+    return ((ctl | ((q - ones) & ~q & highs) | ((bs - ones) & ~bs & highs)) & live & highs) != 0;
+}
+
 #if defined(__SSE2__)
 static inline unsigned escapes16(__m128i v)
 {
@@ -226,6 +238,21 @@ static bool jw_str_direct(struct buf *out, const char *s, size_t n)
         unsigned k = (unsigned)__builtin_ctz(m);
         o = put_escape(ob + k, (unsigned char)s[base + k]);
         i = base + k + 1;
+    }
+    if (n < 16 && n >= 4) {
+        /* a short string (a key, a name, a date) in two overlapping loads
+         * of eight or four bytes, when it needs no escape: no byte loop,
+         * whose exit mispredicted once a string */
+        size_t w = n >= 8 ? 8 : 4;
+        uint64_t a = 0, z = 0;
+        memcpy(&a, s, w);
+        memcpy(&z, s + n - w, w);
+        if (!swar_escapes(a, w) && !swar_escapes(z, w)) {
+            memcpy(o, &a, w);
+            memcpy(o + n - w, &z, w);
+            o += n;
+            i = n;
+        }
     }
     for (; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -295,10 +322,7 @@ static void jw_str(struct jw *w, const char *s)
         while (i + 8 <= n) {
             uint64_t v;
             memcpy(&v, s + i, 8);
-            const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-            uint64_t ctl = (v - ones * 0x20) & ~v & highs;
-            uint64_t q = v ^ (ones * '"'), bs = v ^ (ones * '\\');
-            if (ctl | ((q - ones) & ~q & highs) | ((bs - ones) & ~bs & highs))
+            if (swar_escapes(v, 8))
                 break;
             i += 8;
         }

@@ -367,7 +367,9 @@ Test(json, escapes_at_every_offset)
 {
     static const char esc[] = "\"\\\n\t\x01\x1f";
     char s[64];
-    for (size_t len = 1; len < sizeof s; len += 7) {
+    /* every length up to 40 (the short-string paths: under 4, 4 to 7, 8 to
+     * 15 bytes, and the vector loop's first blocks), then every seventh */
+    for (size_t len = 1; len < sizeof s; len += len < 40 ? 1 : 7) {
         for (size_t off = 0; off < len; off++) {
             for (size_t e = 0; e < sizeof esc - 1; e++) {
                 for (size_t i = 0; i < len; i++)

@@ -81,10 +81,12 @@ void wordskip_use(struct wordskip_cursor *c, enum wordskip_isa isa)
 
 #if defined(__SSE2__)
 
-static bool word_byte(unsigned char c)
+/* Without a branch: asked once a block, of whatever byte ends the block
+ * before, it mispredicted one time in four. */
+static unsigned word_byte(unsigned char c)
 {
-    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
-           (c >= 0x80 && c != 0xC2 && c != 0xE2 && c < 0xF5);
+    return ((unsigned)(c - '0') < 10u) | ((unsigned)((c | 0x20) - 'a') < 26u) |
+           ((c >= 0x80) & ((c & 0xDF) != 0xC2) & (c < 0xF5));
 }
 
 static inline uint64_t bits(__m128i m)
@@ -223,7 +225,7 @@ static void classify_block(struct wordskip_cursor *c, size_t b)
 #endif
         for (unsigned k = 0; k < 64; k += 16)
             classify16(t + k, k, &m);
-    uint64_t carry = b > 0 && word_byte(t[-1]);
+    uint64_t carry = b > 0 ? word_byte(t[-1]) : 0;
     uint64_t starts = m.word & ~((m.word << 1) | carry);
     /* a number needs the byte loop only where a postcode may start: four
      * digits, a blank, then a capital, a non-ASCII byte or another blank

@@ -106,26 +106,11 @@ static const char *const punkt_words[] = {"punkt ", "pkt. ", "pkt ", "dagsordens
                                           "sag nr. ", "sagsnr. ", "sag ", "ad punkt ", "ad pkt. ", "ad. ", "ad ",
                                           NULL};
 
-/* The first bytes of a table's entries, as a bit set: a line that starts
- * like none is past the table in one test. */
-struct firsts {
-    uint64_t bit[4];
-};
-
-static void firsts_add(struct firsts *f, const char *w)
-{
-    unsigned char c = (unsigned char)w[0];
-    f->bit[c >> 6] |= UINT64_C(1) << (c & 63);
-}
-
-static bool firsts_has(const struct firsts *f, unsigned char c)
-{
-    return (f->bit[c >> 6] >> (c & 63)) & 1u;
-}
-
-/* The sets made from the tables below, once, at first use (tables_init). */
+/* The tables below by their entries' first two bytes (text_lits), made
+ * once, at first use (tables_init): a line is compared with the few
+ * entries that start like it. */
 static void tables(void);
-static struct firsts punkt_first, heads_first;
+static struct text_lits punkt_ix, heads_ix, case_ix, doc_ix;
 
 static size_t punkt_prefix(const char *s, size_t n)
 {
@@ -135,9 +120,9 @@ static size_t punkt_prefix(const char *s, size_t n)
     char f2[2];
     text_first2(s, n, f2);
     tables();
-    if (!firsts_has(&punkt_first, (unsigned char)f2[0]))
-        return 0;
-    for (size_t k = 0; words[k]; k++) {
+    unsigned b = text_lits_bucket(f2);
+    for (size_t j = punkt_ix.at[b]; j < punkt_ix.at[b + 1]; j++) {
+        size_t k = punkt_ix.k[j];
         size_t l = text_first2_may_match(f2, words[k]) ? text_prefix_ci_len(s, n, words[k]) : 0;
         if (l)
             return l;
@@ -253,7 +238,15 @@ bool classify_labelled(const char *s, size_t n, const char *const *labels, const
         return false;
     char f2[2];
     text_first2(s, n, f2);
-    for (size_t k = 0; labels[k]; k++) {
+    /* the two label tables by their index; any other table entry by entry */
+    tables();
+    const struct text_lits *ix = labels == classify_case_labels ? &case_ix
+                                 : labels == classify_doc_labels ? &doc_ix
+                                                                 : NULL;
+    unsigned b = text_lits_bucket(f2);
+    size_t j = ix ? ix->at[b] : 0, end = ix ? ix->at[b + 1] : SIZE_MAX;
+    for (; j < end && (ix || labels[j]); j++) {
+        size_t k = ix ? ix->k[j] : j;
         size_t l = text_first2_may_match(f2, labels[k]) ? text_prefix_ci_len(s, n, labels[k]) : 0;
         if (!l || l >= n)
             continue;
@@ -363,9 +356,9 @@ bool classify_people_head(const char *s, size_t n, const char **group, bool *abs
     char f2[2];
     text_first2(s, n, f2);
     tables();
-    if (!firsts_has(&heads_first, (unsigned char)f2[0]))
-        heads = &people_heads[sizeof people_heads / sizeof *people_heads - 1]; /* the end mark: no head */
-    for (size_t k = 0; heads[k].w; k++) {
+    unsigned b = text_lits_bucket(f2);
+    for (size_t j = heads_ix.at[b]; j < heads_ix.at[b + 1]; j++) {
+        size_t k = heads_ix.k[j];
         size_t l = text_first2_may_match(f2, heads[k].w) ? text_prefix_ci_len(s, n, heads[k].w) : 0;
         if (!l || text_is_word_at(s, n, l))
             continue;
@@ -501,18 +494,31 @@ static void kw_add(const char *lit)
     }
 }
 
+/* Entries of a NULL-terminated table. */
+static size_t count(const char *const *t)
+{
+    size_t n = 0;
+    while (t[n])
+        n++;
+    return n;
+}
+
 static void tables_init(void)
 {
     const char *const *lists[] = {punkt_words, classify_case_labels, classify_doc_labels, duration_labels};
     for (size_t t = 0; t < sizeof lists / sizeof *lists; t++)
         for (size_t k = 0; lists[t][k]; k++)
             kw_add(lists[t][k]);
-    for (size_t k = 0; people_heads[k].w; k++) {
-        kw_add(people_heads[k].w);
-        firsts_add(&heads_first, people_heads[k].w);
+    const char *heads[sizeof people_heads / sizeof *people_heads];
+    size_t nheads = 0;
+    for (; people_heads[nheads].w; nheads++) {
+        kw_add(people_heads[nheads].w);
+        heads[nheads] = people_heads[nheads].w;
     }
-    for (size_t k = 0; punkt_words[k]; k++)
-        firsts_add(&punkt_first, punkt_words[k]);
+    text_lits_init(&heads_ix, heads, nheads);
+    text_lits_init(&punkt_ix, punkt_words, sizeof punkt_words / sizeof *punkt_words - 1);
+    text_lits_init(&case_ix, classify_case_labels, count(classify_case_labels));
+    text_lits_init(&doc_ix, classify_doc_labels, count(classify_doc_labels));
     const char *kw;
     for (size_t k = 0; (kw = sections_keyword(k)); k++)
         kw_add(kw);

@@ -69,33 +69,29 @@ static const struct {
 };
 
 #define NHEADINGS (sizeof headings / sizeof *headings)
-_Static_assert(NHEADINGS < 256, "by_first holds heading indices in a byte");
+#define NFIELDS (sizeof field_labels / sizeof *field_labels)
+_Static_assert(NHEADINGS <= TEXT_LITS_MAX, "text_lits indexes headings in a byte");
 
-/* The headings by their first byte, in table order within each byte:
- * bucket b is by_first[first_at[b] .. first_at[b + 1]).  Built once; a
- * line is then compared with the few headings that start like it, not the
- * whole table. */
-static unsigned char by_first[NHEADINGS];
-static unsigned short first_at[257];
-static pthread_once_t first_once = PTHREAD_ONCE_INIT;
-
-static void first_init(void)
-{
-    for (size_t k = 0; k < NHEADINGS; k++)
-        first_at[(unsigned char)headings[k].text[0] + 1]++;
-    for (size_t b = 0; b < 256; b++)
-        first_at[b + 1] = (unsigned short)(first_at[b + 1] + first_at[b]);
-    unsigned short fill[256];
-    memcpy(fill, first_at, sizeof fill);
-    for (size_t k = 0; k < NHEADINGS; k++)
-        by_first[fill[(unsigned char)headings[k].text[0]]++] = (unsigned char)k;
-}
+/* The headings and field labels by their first two bytes (text_lits): a
+ * line is compared with the few that start like it.  Built once. */
+static struct text_lits heading_ix, field_ix;
+static pthread_once_t index_once = PTHREAD_ONCE_INIT;
+static void index_init(void);
 
 static const char *const field_labels[] = {
     "sags id", "sagsnr", "sagsnummer", "sag nr", "dok id", "dok.nr", "dokumentnr", "j.nr",
     "forventet varighed", "varighed", "mødeleder", "deltagere", "mødedeltagere", "mødedato",
     "mødested", "dato", "sted", "tid", "kl", "møde i",
 };
+
+static void index_init(void)
+{
+    const char *texts[NHEADINGS];
+    for (size_t k = 0; k < NHEADINGS; k++)
+        texts[k] = headings[k].text;
+    text_lits_init(&heading_ix, texts, NHEADINGS);
+    text_lits_init(&field_ix, field_labels, NFIELDS);
+}
 
 /* The qualifier after a QUALIFIED heading: " i <body> den <date>",
  * " for …", " den …", ":" — short, and no sentence of its own. */
@@ -148,10 +144,10 @@ bool sections_match(const char *s, size_t n, struct section_match *m)
         return false;
     char f2[2];
     text_first2(s, n, f2);
-    pthread_once(&first_once, first_init);
-    unsigned char f0 = (unsigned char)f2[0];
-    for (size_t j = first_at[f0]; j < first_at[f0 + 1]; j++) {
-        size_t k = by_first[j];
+    pthread_once(&index_once, index_init);
+    unsigned b = text_lits_bucket(f2);
+    for (size_t j = heading_ix.at[b]; j < heading_ix.at[b + 1]; j++) {
+        size_t k = heading_ix.k[j];
         const char *h = headings[k].text;
         size_t hl = text_first2_may_match(f2, h) ? text_prefix_ci_len(s, n, h) : 0;
         if (!hl || text_is_word_at(s, n, hl))
@@ -231,7 +227,10 @@ bool sections_is_field_label(const char *s, size_t n)
 {
     char f2[2];
     text_first2(s, n, f2);
-    for (size_t k = 0; k < sizeof field_labels / sizeof *field_labels; k++) {
+    pthread_once(&index_once, index_init);
+    unsigned b = text_lits_bucket(f2);
+    for (size_t j = field_ix.at[b]; j < field_ix.at[b + 1]; j++) {
+        size_t k = field_ix.k[j];
         size_t l = text_first2_may_match(f2, field_labels[k]) ? text_prefix_ci_len(s, n, field_labels[k]) : 0;
         if (l && !text_is_word_at(s, n, l))
             return true;

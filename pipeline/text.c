@@ -6,6 +6,7 @@
 
 #include <limits.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 
@@ -311,6 +312,60 @@ long text_find_word_ci_n(const char *s, size_t n, const char *lit, size_t litn)
 long text_find_prefix_ci_n(const char *s, size_t n, const char *lit, size_t litn)
 {
     return find_ci(s, n, lit, litn, false);
+}
+
+/* The buckets lit belongs in: its own, or for a one-byte literal the 256
+ * that its byte and any second byte give (a different bucket for each
+ * second byte, as the bucket multiplies the first by an odd number). */
+static void lits_place(const char *lit, void (*put)(unsigned b, void *arg), void *arg)
+{
+    char f[2] = {lit[0], lit[0] ? lit[1] : 0};
+    if (lit[0] && !lit[1]) {
+        for (unsigned y = 0; y < 256; y++) {
+            f[1] = (char)y;
+            put(text_lits_bucket(f), arg);
+        }
+        return;
+    }
+    put(text_lits_bucket(f), arg);
+}
+
+struct lits_fill {
+    struct text_lits *ix;
+    unsigned short next[256];
+    unsigned char k;
+};
+
+static void lits_count(unsigned b, void *arg)
+{
+    struct text_lits *ix = arg;
+    ix->at[b + 1]++;
+}
+
+static void lits_put(unsigned b, void *arg)
+{
+    struct lits_fill *f = arg;
+    f->ix->k[f->next[b]++] = f->k;
+}
+
+void text_lits_init(struct text_lits *ix, const char *const *lits, size_t n)
+{
+    if (n > TEXT_LITS_MAX)
+        abort();
+    memset(ix, 0, sizeof *ix);
+    for (size_t k = 0; k < n; k++)
+        lits_place(lits[k], lits_count, ix);
+    for (unsigned b = 0; b < 256; b++)
+        ix->at[b + 1] = (unsigned short)(ix->at[b + 1] + ix->at[b]);
+    if (ix->at[256] > TEXT_LITS_SLOTS)
+        abort();
+    struct lits_fill f = {.ix = ix};
+    memcpy(f.next, ix->at, sizeof f.next);
+    /* in table order: each bucket lists its entries as the table does */
+    for (size_t k = 0; k < n; k++) {
+        f.k = (unsigned char)k;
+        lits_place(lits[k], lits_put, &f);
+    }
 }
 
 bool text_is_upper_at(const char *s, size_t n, size_t i)

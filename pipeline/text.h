@@ -116,6 +116,31 @@ static inline bool text_first2_may_match(const char f[2], const char *lit)
     return f[0] == lit[0] && (lit[1] == '\0' || f[1] == lit[1]);
 }
 
+/*
+ * A table of lower-case literals indexed by their first two bytes, as
+ * text_first2 gives a line's: text_lits_bucket(f) names the entries (by
+ * their index in the table, in table order) that text_first2_may_match
+ * can accept, and no other.  A line is compared with those few instead of
+ * being tested against every entry - a test per entry whose outcome
+ * varied line to line and mispredicted.  A one-byte literal is in every
+ * bucket its byte begins.
+ */
+#define TEXT_LITS_MAX 255       /* entries, so that an index fits a byte */
+#define TEXT_LITS_SLOTS 1024    /* entries over all buckets */
+struct text_lits {
+    unsigned short at[257];     /* bucket b is k[at[b] .. at[b + 1]) */
+    unsigned char k[TEXT_LITS_SLOTS];
+};
+
+/* Indexes lits[0..n), which must outlive nothing: the index keeps only
+ * positions.  Aborts when the table outgrows the index (a defect). */
+void text_lits_init(struct text_lits *ix, const char *const *lits, size_t n);
+
+static inline unsigned text_lits_bucket(const char f[2])
+{
+    return ((unsigned)(unsigned char)f[0] * 31u + (unsigned char)f[1]) & 255u;
+}
+
 /* Does any word of s[0..n) start with one of stems[] (lower-case, NULL
  * terminated)?  Returns the index of the first stem found, or -1.  One pass
  * over the words, each compared by its first two bytes before anything

@@ -414,3 +414,47 @@ Test(text, fold_matches_the_definition_on_awkward_bytes)
         cr_assert(memcmp(got, want, n) == 0, "round %zu (%zu bytes)", round, n);
     }
 }
+
+/* Every literal text_first2_may_match accepts for a line's first two
+ * bytes is in that line's bucket, once, and the bucket lists its
+ * entries in table order - so that a caller walking the bucket tries the
+ * same literals in the same order as one walking the whole table. */
+Test(text, lits_index_holds_every_candidate_in_table_order)
+{
+    static const char *const lits[] = {"beslutning", "bilag", "baggrund", "b", "øvrigt", "østjylland",
+                                       "å", "åben", "punkt ", "pkt. ", "sag nr. ", "sagsnr", "x",
+                                       "bemærkninger", "beslutning", "ad ", "a"};
+    size_t n = sizeof lits / sizeof *lits;
+    struct text_lits ix;
+    text_lits_init(&ix, lits, n);
+    for (unsigned a = 0; a < 256; a++) {
+        for (unsigned c = 0; c < 256; c++) {
+            char f[2] = {(char)a, (char)c};
+            unsigned b = text_lits_bucket(f);
+            bool listed[sizeof lits / sizeof *lits] = {false};
+            int last = -1;
+            for (unsigned j = ix.at[b]; j < ix.at[b + 1]; j++) {
+                cr_assert_gt((int)ix.k[j], last, "bucket %u out of order", b);
+                last = ix.k[j];
+                listed[ix.k[j]] = true;
+            }
+            for (size_t k = 0; k < n; k++)
+                if (text_first2_may_match(f, lits[k]))
+                    cr_assert(listed[k], "\"%s\" missing for %02x %02x", lits[k], a, c);
+        }
+    }
+}
+
+/* A line's bucket, not every bucket: the index is what makes a lookup
+ * cheaper than the table walk. */
+Test(text, lits_index_buckets_are_small)
+{
+    static const char *const lits[] = {"beslutning", "bilag", "baggrund", "sagsnr", "sag nr. ", "punkt "};
+    struct text_lits ix;
+    text_lits_init(&ix, lits, sizeof lits / sizeof *lits);
+    cr_assert_eq(ix.at[256], sizeof lits / sizeof *lits, "each entry in one bucket");
+    char f[2] = {'b', 'e'};
+    unsigned b = text_lits_bucket(f);
+    cr_assert_eq(ix.at[b + 1] - ix.at[b], 1u);
+    cr_assert_eq(ix.k[ix.at[b]], 0);
+}

@@ -123,7 +123,7 @@ static size_t punkt_prefix(const char *s, size_t n)
     unsigned b = text_lits_bucket(f2);
     for (size_t j = punkt_ix.at[b]; j < punkt_ix.at[b + 1]; j++) {
         size_t k = punkt_ix.k[j];
-        size_t l = text_first2_may_match(f2, words[k]) ? text_prefix_ci_len(s, n, words[k]) : 0;
+        size_t l = text_quad_may_match(&punkt_ix.quad[k], s, n) ? text_prefix_ci_len(s, n, words[k]) : 0;
         if (l)
             return l;
     }
@@ -247,7 +247,9 @@ bool classify_labelled(const char *s, size_t n, const char *const *labels, const
     size_t j = ix ? ix->at[b] : 0, end = ix ? ix->at[b + 1] : SIZE_MAX;
     for (; j < end && (ix || labels[j]); j++) {
         size_t k = ix ? ix->k[j] : j;
-        size_t l = text_first2_may_match(f2, labels[k]) ? text_prefix_ci_len(s, n, labels[k]) : 0;
+        size_t l = (ix ? text_quad_may_match(&ix->quad[k], s, n) : text_first2_may_match(f2, labels[k]))
+                       ? text_prefix_ci_len(s, n, labels[k])
+                       : 0;
         if (!l || l >= n)
             continue;
         size_t i = l;
@@ -359,7 +361,7 @@ bool classify_people_head(const char *s, size_t n, const char **group, bool *abs
     unsigned b = text_lits_bucket(f2);
     for (size_t j = heads_ix.at[b]; j < heads_ix.at[b + 1]; j++) {
         size_t k = heads_ix.k[j];
-        size_t l = text_first2_may_match(f2, heads[k].w) ? text_prefix_ci_len(s, n, heads[k].w) : 0;
+        size_t l = text_quad_may_match(&heads_ix.quad[k], s, n) ? text_prefix_ci_len(s, n, heads[k].w) : 0;
         if (!l || text_is_word_at(s, n, l))
             continue;
         size_t i = l;

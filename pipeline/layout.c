@@ -60,8 +60,11 @@ static size_t next_candidate(const struct lines *L, const char *lit, size_t i, s
 size_t layout_count_prefix(const struct lines *L, const char *lit, size_t max)
 {
     size_t c = 0, n = max && max < L->n ? max : L->n;
+    struct text_quad q;
+    text_quad_init(&q, lit);
     for (size_t i = 0; (i = next_candidate(L, lit, i, n)) < n; i++)
-        if (L->v[i].len && text_prefix_ci(L->v[i].s, L->v[i].len, lit))
+        if (L->v[i].len && text_quad_may_match(&q, L->v[i].s, L->v[i].len) &&
+            text_prefix_ci(L->v[i].s, L->v[i].len, lit))
             c++;
     return c;
 }

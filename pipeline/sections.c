@@ -149,7 +149,7 @@ bool sections_match(const char *s, size_t n, struct section_match *m)
     for (size_t j = heading_ix.at[b]; j < heading_ix.at[b + 1]; j++) {
         size_t k = heading_ix.k[j];
         const char *h = headings[k].text;
-        size_t hl = text_first2_may_match(f2, h) ? text_prefix_ci_len(s, n, h) : 0;
+        size_t hl = text_quad_may_match(&heading_ix.quad[k], s, n) ? text_prefix_ci_len(s, n, h) : 0;
         if (!hl || text_is_word_at(s, n, hl))
             continue;
         const char *rest = s + hl;
@@ -231,7 +231,7 @@ bool sections_is_field_label(const char *s, size_t n)
     unsigned b = text_lits_bucket(f2);
     for (size_t j = field_ix.at[b]; j < field_ix.at[b + 1]; j++) {
         size_t k = field_ix.k[j];
-        size_t l = text_first2_may_match(f2, field_labels[k]) ? text_prefix_ci_len(s, n, field_labels[k]) : 0;
+        size_t l = text_quad_may_match(&field_ix.quad[k], s, n) ? text_prefix_ci_len(s, n, field_labels[k]) : 0;
         if (l && !text_is_word_at(s, n, l))
             return true;
     }

@@ -314,6 +314,16 @@ long text_find_prefix_ci_n(const char *s, size_t n, const char *lit, size_t litn
     return find_ci(s, n, lit, litn, false);
 }
 
+void text_quad_init(struct text_quad *q, const char *lit)
+{
+    q->val = q->mask = 0;
+    for (size_t i = 0; i < 4 && lit[i]; i++) {
+        q->val |= (uint32_t)(unsigned char)lit[i] << (8 * i);
+        q->mask |= UINT32_C(0xFF) << (8 * i);
+    }
+    q->fold = q->val & UINT32_C(0x20202020);
+}
+
 /* The buckets lit belongs in: its own, or for a one-byte literal the 256
  * that its byte and any second byte give (a different bucket for each
  * second byte, as the bucket multiplies the first by an odd number). */
@@ -365,6 +375,7 @@ void text_lits_init(struct text_lits *ix, const char *const *lits, size_t n)
     for (size_t k = 0; k < n; k++) {
         f.k = (unsigned char)k;
         lits_place(lits[k], lits_put, &f);
+        text_quad_init(&ix->quad[k], lits[k]);
     }
 }
 

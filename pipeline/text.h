@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 /* Lower-cases ASCII and Latin-1 letters of UTF-8 s[0..n) into dst (n bytes). */
@@ -117,6 +118,34 @@ static inline bool text_first2_may_match(const char f[2], const char *lit)
 }
 
 /*
+ * A prefilter for text_prefix_ci_len(s, n, lit), made once per literal: its
+ * first four bytes (all of it when shorter), any of which may also stand
+ * with bit 5 clear (a capital for a letter, ASCII or Latin-1).  A superset
+ * of what the full comparison accepts, so text_quad_may_match is false
+ * only when s certainly does not start with lit - and it looks at four
+ * bytes at once, where a test of the first two passed "Det" for
+ * "deltagere" and "Fra" for "fraværende".
+ */
+struct text_quad {
+    uint32_t val, fold, mask;
+};
+void text_quad_init(struct text_quad *q, const char *lit);
+static inline bool text_quad_may_match(const struct text_quad *q, const char *s, size_t n)
+{
+    uint32_t w = 0;
+    if (n >= 4) {
+        memcpy(&w, s, 4);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            w |= (uint32_t)(unsigned char)s[i] << (8 * i);
+        /* shorter than the literal's first four bytes: no match */
+        if (q->mask >> (8 * n))
+            return false;
+    }
+    return ((w | q->fold) & q->mask) == q->val;
+}
+
+/*
  * A table of lower-case literals indexed by their first two bytes, as
  * text_first2 gives a line's: text_lits_bucket(f) names the entries (by
  * their index in the table, in table order) that text_first2_may_match
@@ -130,6 +159,7 @@ static inline bool text_first2_may_match(const char f[2], const char *lit)
 struct text_lits {
     unsigned short at[257];     /* bucket b is k[at[b] .. at[b + 1]) */
     unsigned char k[TEXT_LITS_SLOTS];
+    struct text_quad quad[TEXT_LITS_MAX]; /* entry k's prefilter */
 };
 
 /* Indexes lits[0..n), which must outlive nothing: the index keeps only

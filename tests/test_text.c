@@ -458,3 +458,47 @@ Test(text, lits_index_buckets_are_small)
     cr_assert_eq(ix.at[b + 1] - ix.at[b], 1u);
     cr_assert_eq(ix.k[ix.at[b]], 0);
 }
+
+/* text_quad_may_match is a prefilter: wherever text_prefix_ci_len finds
+ * the literal, it must say maybe - in any case, with Latin-1 capitals, and
+ * for lines shorter than four bytes. */
+Test(text, quad_prefilter_never_rejects_a_match)
+{
+    static const char *const lits[] = {"d", "de", "det", "deltagere", "ø", "øst", "østjylland", "å", "åben",
+                                       "é", "sag nr.", "kl", "ad ", "1. ", "(åben)", "møde i"};
+    static const char *const parts[] = {"d", "D", "e", "E", "l", "L", "t", "T", "a", "A", "g", "G",
+                                        "\xC3\xB8", "\xC3\x98", "\xC3\xA5", "\xC3\x85", "\xC3\xA9", "\xC3\x89",
+                                        "s", "S", "n", "N", "r", "R", ".", " ", "k", "K", "m", "M", "i", "I",
+                                        "j", "J", "y", "Y", "b", "B", "1", "(", ")", "\xC3\xB7", "\xC3\x97"};
+    uint64_t x = 88172645463325252ULL;
+    size_t matches = 0;
+    for (int round = 0; round < 200000; round++) {
+        char s[32];
+        size_t n = 0;
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t words = x % 7;
+        for (size_t w = 0; w < words; w++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            const char *p = parts[x % (sizeof parts / sizeof *parts)];
+            memcpy(s + n, p, strlen(p));
+            n += strlen(p);
+        }
+        for (size_t k = 0; k < sizeof lits / sizeof *lits; k++) {
+            struct text_quad q;
+            text_quad_init(&q, lits[k]);
+            if (text_prefix_ci_len(s, n, lits[k])) {
+                matches++;
+                cr_assert(text_quad_may_match(&q, s, n), "\"%.*s\" starts with \"%s\"", (int)n, s, lits[k]);
+            }
+        }
+    }
+    cr_assert_gt(matches, 1000u, "the random lines must match often enough to test anything");
+    /* and it does filter */
+    struct text_quad q;
+    text_quad_init(&q, "deltagere");
+    cr_assert_not(text_quad_may_match(&q, "Det er", 6));
+    cr_assert(text_quad_may_match(&q, "DELTAGERE", 9));
+    text_quad_init(&q, "østjylland");
+    cr_assert(text_quad_may_match(&q, "\xC3\x98stjylland", 11));
+    cr_assert_not(text_quad_may_match(&q, "\xC3\x98", 2));
+}

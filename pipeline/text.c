@@ -407,18 +407,6 @@ bool text_is_lower_at(const char *s, size_t n, size_t i)
     return false;
 }
 
-void text_trim(const char **s, size_t *n)
-{
-    const char *p = *s;
-    size_t len = *n;
-    while (len && (*p == ' ' || *p == '\t'))
-        p++, len--;
-    while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
-        len--;
-    *s = p;
-    *n = len;
-}
-
 void text_trim_punct(const char **s, size_t *n, const char *punct)
 {
     text_trim(s, n);

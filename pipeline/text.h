@@ -177,8 +177,20 @@ static inline unsigned text_lits_bucket(const char f[2])
  * else: the cheap way to ask "is any of these words in this short text". */
 int text_word_stem_any(const char *s, size_t n, const char *const *stems);
 
-/* Trims blanks (space, tab) at both ends: adjusts *s and *n. */
-void text_trim(const char **s, size_t *n);
+/* Trims blanks (space, tab) at both ends: adjusts *s and *n.  Inline and
+ * with one branch per byte looked at (the two compares ORed, not ||): it
+ * is asked of every line, most of which have no blank to trim. */
+static inline void text_trim(const char **s, size_t *n)
+{
+    const char *p = *s;
+    size_t len = *n;
+    while (len && ((*p == ' ') | (*p == '\t')))
+        p++, len--;
+    while (len && ((p[len - 1] == ' ') | (p[len - 1] == '\t')))
+        len--;
+    *s = p;
+    *n = len;
+}
 /* Trims blanks and the given trailing punctuation characters. */
 void text_trim_punct(const char **s, size_t *n, const char *punct);
 

@@ -203,15 +203,18 @@ static void find_repeated_furniture(struct arena *a, const struct line *raw, siz
     size_t cap = 16;
     while (cap < cand * 2)
         cap *= 2;
+    /* slot cap, whose count stays 0, is every other line's: the second
+     * pass then asks one question of each line, not three */
     uint32_t *keys = arena_alloc(a, cap * sizeof *keys);
-    uint32_t *counts = arena_alloc(a, cap * sizeof *counts);
+    uint32_t *counts = arena_alloc(a, (cap + 1) * sizeof *counts);
     uint32_t *slot = arena_take(a, (n + 1) * sizeof *slot); /* each line's, for the second pass */
     for (size_t i = 0; i < n; i++) {
+        slot[i] = (uint32_t)cap;
         if (raw[i].len < 8 || raw[i].len > 200)
             continue;
         uint32_t h = line_hash(raw[i].s, raw[i].len) | 1;
         size_t k = h & (cap - 1);
-        while (keys[k] && keys[k] != h)
+        while ((keys[k] != 0) & (keys[k] != h))
             k = (k + 1) & (cap - 1);
         keys[k] = h;
         counts[k]++;
@@ -223,7 +226,7 @@ static void find_repeated_furniture(struct arena *a, const struct line *raw, siz
     uint32_t *decided = arena_alloc(a, cap * sizeof *decided);
     unsigned char *answer = arena_take(a, cap);
     for (size_t i = 0; i < n; i++) {
-        if (raw[i].len < 8 || raw[i].len > 200 || counts[slot[i]] < 3 || i == first)
+        if (counts[slot[i]] < 3 || i == first)
             continue;
         bool title = first < n && raw[first].len == raw[i].len && raw[i].len <= 120 &&
                      memcmp(raw[first].s, raw[i].s, raw[i].len) == 0;

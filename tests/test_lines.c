@@ -619,3 +619,37 @@ Test(lines, running_headers_go_and_dated_headings_stay)
     cr_assert_eq(L.dropped_furniture, 5);
     buf_free(&b);
 }
+
+/* A running header is a line of 8 to 200 bytes: a dated line repeated on
+ * every page but longer than that (a paragraph) or shorter (a bare date)
+ * is text and stays, however often it repeats - and beside running
+ * headers that do go. */
+Test(lines, only_header_length_lines_repeat_as_headers)
+{
+    struct buf b;
+    buf_init(&b, 0);
+    cr_assert_eq(buf_puts(&b, "Referat\n"), 0);
+    char longline[240];
+    memset(longline, 'x', sizeof longline);
+    memcpy(longline, "Mødet 26-04-2024 ", 18);
+    longline[sizeof longline - 1] = '\0';
+    for (int page = 1; page <= 4; page++)
+        cr_assert_eq(buf_printf(&b,
+                                "Sundhedsklynge Syd - referat 26-04-2024\n"
+                                "1.1.24\n"
+                                "%s\n"
+                                "Punkt %d handler om samarbejdet mellem regionen og kommunerne.\n\n",
+                                longline, page),
+                     0);
+    struct lines L = split_with(buf_cstr(&b), beslutning_never);
+    size_t headers = 0, dates = 0, long_lines = 0;
+    for (size_t i = 0; i < L.n; i++) {
+        headers += line_is(&L.v[i], "Sundhedsklynge Syd - referat 26-04-2024");
+        dates += line_is(&L.v[i], "1.1.24");
+        long_lines += line_is(&L.v[i], longline);
+    }
+    cr_assert_eq(headers, 0, "%zu running headers left", headers);
+    cr_assert_eq(dates, 4, "%zu of 4 short dated lines kept", dates);
+    cr_assert_eq(long_lines, 4, "%zu of 4 long dated lines kept", long_lines);
+    buf_free(&b);
+}

@@ -205,20 +205,17 @@ static inline unsigned escapes16(__m128i v)
 #define JW_DIRECT_MAX 65536
 
 /*
- * A string of n <= JW_DIRECT_MAX bytes, quoted and escaped, written into
- * out's own memory (reserved first): each sixteen bytes are stored as they
- * are and an escape, where there is one, written over the store from its
- * lane on - no copy call per run between escapes, which a section's line
- * breaks make one per line.  The last sixteen overlap the ones before; as
- * long as those held no escape, the output under them is the same bytes,
- * else the byte loop ends the string.  false when out has no room for the
- * worst case within its limit: the caller writes the string run by run.
+ * A string of n <= JW_DIRECT_MAX bytes, quoted and escaped, written at o,
+ * which has room for the worst case (JW_STR_ROOM): each sixteen bytes are
+ * stored as they are and an escape, where there is one, written over the
+ * store from its lane on - no copy call per run between escapes, which a
+ * section's line breaks make one per line.  The last sixteen overlap the
+ * ones before; as long as those held no escape, the output under them is
+ * the same bytes, else the byte loop ends the string.  Returns the end.
  */
-static bool jw_str_direct(struct buf *out, const char *s, size_t n)
+#define JW_STR_ROOM(n) (6 * (n) + 2 + 16)
+static char *put_str(char *o, const char *s, size_t n)
 {
-    if (n > JW_DIRECT_MAX || buf_reserve(out, 6 * n + 2 + 16) < 0)
-        return false;
-    char *o = out->data + out->len;
     size_t i = 0;
     *o++ = '"';
     while (n >= 16 && i < n) {
@@ -262,8 +259,38 @@ static bool jw_str_direct(struct buf *out, const char *s, size_t n)
             o = put_escape(o, c);
     }
     *o++ = '"';
-    out->len = (size_t)(o - out->data);
-    out->data[out->len] = '\0';
+    return o;
+}
+
+/* Room for need more bytes at the end of w's output: where to write them,
+ * or NULL - after an error, or past the buffer's limit, where the caller
+ * takes the append-by-append path that stops at the limit as it always
+ * did. */
+static inline char *jw_room(struct jw *w, size_t need)
+{
+    struct buf *b = w->out;
+    if (w->err)
+        return NULL;
+    if ((b->max || b->cap - b->len <= need) && buf_reserve(b, need) < 0)
+        return NULL;
+    return b->data + b->len;
+}
+
+/* The writer's output ends at o now. */
+static inline void jw_commit(struct jw *w, char *o)
+{
+    w->out->len = (size_t)(o - w->out->data);
+    w->out->data[w->out->len] = '\0';
+}
+
+/* s (n <= JW_DIRECT_MAX) straight into the buffer; false when there is no
+ * room for the worst case within its limit. */
+static bool jw_str_direct(struct jw *w, const char *s, size_t n)
+{
+    char *o = n <= JW_DIRECT_MAX ? jw_room(w, JW_STR_ROOM(n)) : NULL;
+    if (!o)
+        return false;
+    jw_commit(w, put_str(o, s, n));
     return true;
 }
 #endif
@@ -276,7 +303,7 @@ static void jw_str(struct jw *w, const char *s)
     }
     size_t n = strlen(s), run = 0, i = 0;
 #if defined(__SSE2__)
-    if (w->err || jw_str_direct(w->out, s, n))
+    if (w->err || jw_str_direct(w, s, n))
         return;
 #endif
     jw_raw(w, "\"", 1);
@@ -394,8 +421,34 @@ static void jw_close(struct jw *w, char c)
     w->first = false;
 }
 
+/* A key and its string: with SSE2 and room in the buffer for the worst
+ * case, the separator, key and string in one reservation and no call but
+ * strlen - the writer's common case, once per field of the model. */
 static inline __attribute__((always_inline)) void jw_kstr_n(struct jw *w, const char *k, size_t kn, const char *v)
 {
+#if defined(__SSE2__)
+    size_t n;
+    if (v && (n = strlen(v)) <= JW_DIRECT_MAX) {
+        size_t indent = w->pretty ? 1 + 2 * (size_t)w->depth : 0;
+        char *o = jw_room(w, 1 + indent + kn + 4 + JW_STR_ROOM(n));
+        if (o) {
+            if (!w->first)
+                *o++ = ',';
+            w->first = false;
+            if (w->pretty) {
+                *o++ = '\n';
+                memset(o, ' ', indent - 1);
+                o += indent - 1;
+            }
+            *o++ = '"';
+            memcpy(o, k, kn);
+            memcpy(o + kn, "\": ", 3);
+            o += kn + (w->pretty ? 3 : 2);
+            jw_commit(w, put_str(o, v, n));
+            return;
+        }
+    }
+#endif
     jw_key_n(w, k, kn);
     jw_str(w, v);
 }

@@ -3,6 +3,7 @@
  * every line of every document passes through here.
  */
 #include "classify.h"
+#include "util.h"
 #include "people.h"
 #include "sections.h"
 #include "text.h"
@@ -450,7 +451,7 @@ static char kw_set[KW_SLOTS][KW_MAX + 1];
  * makes them, hashed into a bit set: a line whose first four bytes are
  * ASCII and miss it starts no keyword, without folding its first word. */
 static unsigned char kw_quads[65536 / 8];
-static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+static struct once tables_once = ONCE_INIT;
 
 /* The first word of s (letters and digits), folded, into w; its length. */
 static size_t first_word(const char *s, size_t n, char w[KW_MAX + 1])
@@ -528,7 +529,7 @@ static void tables_init(void)
 
 static void tables(void)
 {
-    pthread_once(&tables_once, tables_init);
+    once_run(&tables_once, tables_init);
 }
 
 static bool kw_has(const char *w, size_t n)

@@ -116,7 +116,7 @@ struct gaz_tables {
 };
 
 static struct gaz_tables gaz;
-static pthread_once_t gaz_once = PTHREAD_ONCE_INIT;
+static struct once gaz_once = ONCE_INIT;
 /* The first four folded bytes of every entry's first word (and of its
  * genitive, for words shorter than that), hashed into a bit set: a word
  * whose start begins no name is skipped without folding and hashing the
@@ -630,7 +630,7 @@ static void gaz_init(void);
 
 static void tables(void)
 {
-    pthread_once(&gaz_once, gaz_init);
+    once_run(&gaz_once, gaz_init);
 }
 
 /*

@@ -48,7 +48,7 @@ enum { KW_MAXLEN = 15, KW_PER_SLOT = 4 };
  * of its slot (three at most) and nothing else, without a switch, whose
  * indirect jump mispredicts on nearly every word. */
 static unsigned char slots[26][KW_MAXLEN + 1][KW_PER_SLOT]; /* keyword index + 1, 0 = none */
-static pthread_once_t slots_once = PTHREAD_ONCE_INIT;
+static struct once slots_once = ONCE_INIT;
 
 static void slots_fill(void)
 {
@@ -317,7 +317,7 @@ static const char *classify(const char *text, size_t n, bool masked)
 
     struct verdict v;
     verdict_init(&v);
-    pthread_once(&slots_once, slots_fill);
+    once_run(&slots_once, slots_fill);
     if (masked)
         words_masked(f, n, &v);
     else

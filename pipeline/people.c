@@ -2,6 +2,7 @@
  * people: see people.h.
  */
 #include "people.h"
+#include "util.h"
 #include "bytes.h"
 #include "text.h"
 
@@ -37,7 +38,7 @@ struct word_set {
 
 static struct word_set org_set = {org_words, sizeof org_words / sizeof *org_words, {0}};
 static struct word_set particle_set = {particles, sizeof particles / sizeof *particles, {0}};
-static pthread_once_t sets_once = PTHREAD_ONCE_INIT;
+static struct once sets_once = ONCE_INIT;
 
 static void sets_fill(struct word_set *set)
 {
@@ -114,7 +115,7 @@ bool people_is_name(const char *s, size_t n)
     /* cheap rejections first: most segments tested are not names */
     if (n < 4 || n > 80 || !text_is_upper_at(s, n, 0) || !memchr(s, ' ', n))
         return false;
-    pthread_once(&sets_once, sets_init);
+    once_run(&sets_once, sets_init);
     /* a byte no name holds rejects the segment whatever its words are:
      * one pass, no branch per byte */
     if (has_never_in_name(s, n))

@@ -3,6 +3,7 @@
  * key so that "Tidsplan og videre proces" wins over "Tidsplan".
  */
 #include "sections.h"
+#include "util.h"
 #include "text.h"
 
 #include <pthread.h>
@@ -75,7 +76,7 @@ _Static_assert(NHEADINGS <= TEXT_LITS_MAX, "text_lits indexes headings in a byte
 /* The headings and field labels by their first two bytes (text_lits): a
  * line is compared with the few that start like it.  Built once. */
 static struct text_lits heading_ix, field_ix;
-static pthread_once_t index_once = PTHREAD_ONCE_INIT;
+static struct once index_once = ONCE_INIT;
 static void index_init(void);
 
 static const char *const field_labels[] = {
@@ -144,7 +145,7 @@ bool sections_match(const char *s, size_t n, struct section_match *m)
         return false;
     char f2[2];
     text_first2(s, n, f2);
-    pthread_once(&index_once, index_init);
+    once_run(&index_once, index_init);
     unsigned b = text_lits_bucket(f2);
     for (size_t j = heading_ix.at[b]; j < heading_ix.at[b + 1]; j++) {
         size_t k = heading_ix.k[j];
@@ -227,7 +228,7 @@ bool sections_is_field_label(const char *s, size_t n)
 {
     char f2[2];
     text_first2(s, n, f2);
-    pthread_once(&index_once, index_init);
+    once_run(&index_once, index_init);
     unsigned b = text_lits_bucket(f2);
     for (size_t j = field_ix.at[b]; j < field_ix.at[b + 1]; j++) {
         size_t k = field_ix.k[j];

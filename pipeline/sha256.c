@@ -5,6 +5,7 @@
  * portable code that remains the fallback and the reference in the tests.
  */
 #include "sha256.h"
+#include "util.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -108,7 +109,7 @@ __attribute__((target("sha,sse4.1"))) static void blocks_shani(uint32_t h[8], co
 }
 
 static bool shani;
-static pthread_once_t shani_once = PTHREAD_ONCE_INIT;
+static struct once shani_once = ONCE_INIT;
 
 static void detect_shani(void)
 {
@@ -120,7 +121,7 @@ static void detect_shani(void)
 
 static bool have_shani(void)
 {
-    pthread_once(&shani_once, detect_shani);
+    once_run(&shani_once, detect_shani);
     return shani;
 }
 #endif

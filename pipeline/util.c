@@ -80,7 +80,7 @@ struct arena_cache {
 
 static _Thread_local struct arena_cache arena_cache;
 static pthread_key_t arena_cache_key;
-static pthread_once_t arena_cache_once = PTHREAD_ONCE_INIT;
+static struct once arena_cache_once = ONCE_INIT;
 
 static void arena_cache_free(void *p)
 {
@@ -124,7 +124,7 @@ static void arena_cache_put(struct arena_chunk *c)
     }
     if (!arena_cache.head) {
         /* the key's destructor frees the cache when the thread ends */
-        pthread_once(&arena_cache_once, arena_cache_init);
+        once_run(&arena_cache_once, arena_cache_init);
         pthread_setspecific(arena_cache_key, &arena_cache);
     }
     c->next = arena_cache.head;

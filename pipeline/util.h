@@ -14,6 +14,8 @@
 #ifndef MINUTESD_UTIL_H
 #define MINUTESD_UTIL_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -74,5 +76,24 @@ int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf
 const char *buf_cstr(struct buf *b);
 /* Hands the data to the caller (free()) and resets b. */
 char *buf_steal(struct buf *b, size_t *len);
+
+/* pthread_once behind an inline test of a flag set once the init has
+ * run: the parsers' tables are built once and asked for per line, where a
+ * call into pthread_once cost more than some of the lookups it guarded.
+ * The release store after pthread_once returns, and the acquire load
+ * before the tables are read, order the init's writes before any reader
+ * that sees the flag. */
+struct once {
+    pthread_once_t once;
+    atomic_bool done;
+};
+#define ONCE_INIT {PTHREAD_ONCE_INIT, false}
+static inline void once_run(struct once *o, void (*init)(void))
+{
+    if (atomic_load_explicit(&o->done, memory_order_acquire))
+        return;
+    pthread_once(&o->once, init);
+    atomic_store_explicit(&o->done, true, memory_order_release);
+}
 
 #endif

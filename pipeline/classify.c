@@ -393,11 +393,12 @@ bool classify_people_head(const char *s, size_t n, const char **group, bool *abs
         }
         return false;
     }
-    /* Group headings: short, no sentence. */
-    if (n <= 60 && s[n - 1] != '.' && !memchr(s, ',', n) && !memchr(s, '(', n) && text_count_words_upto(s, n, 5) <= 5) {
-        const char *g = people_group_of(s, n);
-        if (!g)
-            return false;
+    /* Group headings: short, no sentence, and a group's word in them -
+     * asked first, as it rules out nearly every line the other tests
+     * would have to look at. */
+    const char *g;
+    if (n <= 60 && s[n - 1] != '.' && (g = people_group_of(s, n)) && !memchr(s, ',', n) && !memchr(s, '(', n) &&
+        text_count_words_upto(s, n, 5) <= 5) {
         /* "Medlemmerne fremsætter …" is a sentence, not a heading: the
          * group word must be the heading's main word. */
         char f[64];

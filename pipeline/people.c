@@ -67,10 +67,13 @@ static void sets_init(void)
     sets_fill(&particle_set);
 }
 
-/* Has s[0..n) a byte never_in_name[] holds?  Sixteen bytes at a time
- * where SSE2 is there (the last sixteen overlapping), the table below. */
-static bool has_never_in_name(const char *s, size_t n)
+/* Does s[0..n) (n <= 128) hold a byte no name holds, and where are its
+ * blanks (bit i of blank[i / 64])?  One pass, sixteen bytes a step: the
+ * word loop then walks the words by their bits instead of a branch per
+ * byte, which mispredicted at every word's end. */
+static bool scan_name(const char *s, size_t n, uint64_t blank[2])
 {
+    blank[0] = blank[1] = 0;
 #if defined(__SSE2__)
     if (n >= 16) {
         __m128i bad = _mm_setzero_si128();
@@ -82,6 +85,14 @@ static bool has_never_in_name(const char *s, size_t n)
                                                  _mm_or_si128(_mm_or_si128(bytes_eq16(v, '('), bytes_eq16(v, ')')),
                                                               _mm_or_si128(bytes_eq16(v, ':'), bytes_eq16(v, ',')))));
             bad = _mm_or_si128(bad, _mm_or_si128(bytes_eq16(v, ';'), bytes_eq16(v, '/')));
+            uint64_t b = (unsigned)_mm_movemask_epi8(_mm_or_si128(bytes_eq16(v, ' '), bytes_eq16(v, '\t')));
+            if (k < 64) {
+                blank[0] |= b << k;
+                if (k > 48)
+                    blank[1] |= b >> (64 - k);
+            } else {
+                blank[1] |= b << (k - 64);
+            }
             if (k + 16 >= n)
                 break;
         }
@@ -89,9 +100,29 @@ static bool has_never_in_name(const char *s, size_t n)
     }
 #endif
     unsigned char bad = 0;
-    for (size_t k = 0; k < n; k++)
+    for (size_t k = 0; k < n; k++) {
         bad |= never_in_name[(unsigned char)s[k]];
+        blank[k / 64] |= (uint64_t)is_blank(s[k]) << (k % 64);
+    }
     return bad != 0;
+}
+
+/* The first bit set at or after i in m[0..2), or n when none is (m holds
+ * no bit at or past n). */
+static size_t next_bit(const uint64_t m[2], size_t i, size_t n)
+{
+    if (i < 64) {
+        uint64_t x = m[0] & (~UINT64_C(0) << i);
+        if (x)
+            return (size_t)__builtin_ctzll(x);
+        i = 64;
+    }
+    if (i < 128) {
+        uint64_t x = m[1] & (~UINT64_C(0) << (i - 64));
+        if (x)
+            return 64 + (size_t)__builtin_ctzll(x);
+    }
+    return n;
 }
 
 static bool word_in(const char *w, size_t wn, const struct word_set *set)
@@ -118,18 +149,19 @@ bool people_is_name(const char *s, size_t n)
     once_run(&sets_once, sets_init);
     /* a byte no name holds rejects the segment whatever its words are:
      * one pass, no branch per byte */
-    if (has_never_in_name(s, n))
+    uint64_t blank[2];
+    if (scan_name(s, n, blank))
         return false;
+    /* the words' bytes: not blank, and within the segment */
+    uint64_t word[2] = {~blank[0] & (n >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << n) - 1),
+                        ~blank[1] & (n >= 128 ? ~UINT64_C(0) : n > 64 ? (UINT64_C(1) << (n - 64)) - 1 : 0)};
     size_t words = 0, caps = 0;
     size_t i = 0;
     while (i < n) {
-        while (i < n && is_blank(s[i]))
-            i++;
-        size_t b = i;
-        while (i < n && !is_blank(s[i]))
-            i++;
-        if (i == b)
+        size_t b = next_bit(word, i, n);
+        if (b >= n)
             break;
+        i = next_bit(blank, b, n);
         const char *w = s + b;
         size_t wn = i - b;
         words++;

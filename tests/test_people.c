@@ -284,3 +284,37 @@ Test(people_same_name, first_name_must_match)
     cr_assert(!people_same_name("Pia Buus Pindstrup", "Pio Buus Pindstrup"));
     cr_assert(people_same_name("Pia Buus Pindstrup", "Pia Buus Pindstrupp"));
 }
+
+/* The words of a name are found by their blanks, 64 to a mask: a last
+ * word that begins on either side of byte 64, after any run of spaces
+ * and tabs, is still judged as a word of its own - an organisation word
+ * there still rules the name out, a lower-case word that is no particle
+ * too. */
+Test(people_is_name, words_on_both_sides_of_the_mask_edge)
+{
+    static const char *const seps[] = {" ", "\t ", "  ", " \t "}; /* a space: a name has one */
+    char buf[128], second[96];
+    size_t judged = 0;
+    for (size_t len2 = 3; len2 < 70; len2++) {
+        /* a second word of len2 bytes: "Mikkelsenmikkelsen…" */
+        second[0] = 'M';
+        for (size_t k = 1; k < len2; k++)
+            second[k] = "ikkelsen"[(k - 1) % 8];
+        second[len2] = '\0';
+        for (size_t sp = 0; sp < sizeof seps / sizeof *seps; sp++) {
+            const char *sep = seps[sp];
+            int n = snprintf(buf, sizeof buf, "Anne%s%s%sHolm", sep, second, sep);
+            if (n < 4 || n > 70)
+                continue;
+            cr_assert(people_is_name(buf, (size_t)n), "\"%s\"", buf);
+            n = snprintf(buf, sizeof buf, "Anne%s%s%sHolm%sKommune", sep, second, sep, sep);
+            if (n > 80)
+                continue;
+            cr_assert_not(people_is_name(buf, (size_t)n), "\"%s\"", buf);
+            n = snprintf(buf, sizeof buf, "Anne%s%s%sHolm%sog", sep, second, sep, sep);
+            cr_assert_not(people_is_name(buf, (size_t)n), "\"%s\"", buf);
+            judged++;
+        }
+    }
+    cr_assert_gt(judged, 200u);
+}

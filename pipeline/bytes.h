@@ -12,6 +12,7 @@
 #ifndef MINUTESD_BYTES_H
 #define MINUTESD_BYTES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -88,6 +89,29 @@ static inline size_t bytes_sum16(__m128i counts)
 static inline int bytes_avx2(void)
 {
     return __builtin_cpu_supports("avx2");
+}
+
+/* A module's switch for its AVX2 pass, for tests that compare it with the
+ * narrower one: -1 until asked, then 0 or 1.  Relaxed atomics: every
+ * thread that asks gets the same answer, and the result of the pass never
+ * depends on it. */
+#define BYTES_AVX2_SWITCH_INIT (-1)
+static inline bool bytes_avx2_switch_on(int *sw)
+{
+    int v = __atomic_load_n(sw, __ATOMIC_RELAXED);
+    if (v < 0) {
+        v = bytes_avx2() ? 1 : 0;
+        __atomic_store_n(sw, v, __ATOMIC_RELAXED);
+    }
+    return v;
+}
+/* Sets the switch (on only where the CPU allows); returns the setting
+ * before. */
+static inline bool bytes_avx2_switch_set(int *sw, bool on)
+{
+    bool was = bytes_avx2_switch_on(sw);
+    __atomic_store_n(sw, on && bytes_avx2() ? 1 : 0, __ATOMIC_RELAXED);
+    return was;
 }
 
 /* Lanes of v in [lo, hi] (unsigned), as bytes_in16. */

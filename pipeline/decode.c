@@ -102,25 +102,16 @@ static inline unsigned chunk_care16(const unsigned char *s)
 #endif
 
 #if BYTES_HAVE_AVX2
-/* -1: not asked yet; 0 or 1 after.  Read and written with relaxed atomics:
- * every thread that asks gets the same answer. */
-static int use_avx2 = -1;
+static int use_avx2 = BYTES_AVX2_SWITCH_INIT;
 
 static bool avx2_on(void)
 {
-    int v = __atomic_load_n(&use_avx2, __ATOMIC_RELAXED);
-    if (v < 0) {
-        v = bytes_avx2() ? 1 : 0;
-        __atomic_store_n(&use_avx2, v, __ATOMIC_RELAXED);
-    }
-    return v;
+    return bytes_avx2_switch_on(&use_avx2);
 }
 
 bool decode_use_avx2(bool on)
 {
-    bool was = avx2_on();
-    __atomic_store_n(&use_avx2, on && bytes_avx2() ? 1 : 0, __ATOMIC_RELAXED);
-    return was;
+    return bytes_avx2_switch_set(&use_avx2, on);
 }
 
 /*

@@ -126,4 +126,10 @@ int model_json(const struct md_doc *doc, struct buf *out, bool pretty);
  * the daemon's NAME.error.json).  0, or -1 when out's cap was reached. */
 int model_issues_json(const struct md_doc *doc, struct buf *out);
 
+/* Where the CPU has AVX2, long strings are escaped thirty-two bytes at a
+ * time.  false turns that off for the whole process, true back on where
+ * the CPU allows; returns the setting before.  For tests, which compare
+ * the two ways: the JSON never depends on it. */
+bool model_json_use_avx2(bool on);
+
 #endif

@@ -363,12 +363,27 @@ Test(json, appends_to_existing_content)
 /* Strings with every byte the escaper must escape, at every offset of a
  * sixteen- and an eight-byte chunk and in runs, read back by jansson as
  * written. */
+static void escapes_at_every_offset(void);
+
+/* Both ways where the CPU has AVX2: the 32-lane loop for long strings,
+ * and the 16-lane loop alone, as a CPU without it runs. */
 Test(json, escapes_at_every_offset)
 {
+    bool was = model_json_use_avx2(true);
+    escapes_at_every_offset();
+    model_json_use_avx2(false);
+    escapes_at_every_offset();
+    model_json_use_avx2(was);
+}
+
+static void escapes_at_every_offset(void)
+{
     static const char esc[] = "\"\\\n\t\x01\x1f";
-    char s[64];
+    char s[128];
     /* every length up to 40 (the short-string paths: under 4, 4 to 7, 8 to
-     * 15 bytes, and the vector loop's first blocks), then every seventh */
+     * 15 bytes, and the vector loops' first blocks: 16 and, with AVX2, 32
+     * lanes), then every seventh to 127 (32-lane blocks, then the 16-lane
+     * loop's overlapping tail) */
     for (size_t len = 1; len < sizeof s; len += len < 40 ? 1 : 7) {
         for (size_t off = 0; off < len; off++) {
             for (size_t e = 0; e < sizeof esc - 1; e++) {

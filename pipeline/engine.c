@@ -50,7 +50,7 @@ char *engine_dup_trim(struct md_doc *doc, const char *s, size_t n, const char *p
 
 /* ---- remembered classifier answers (engine_internal.h) --------------------- */
 
-bool eng_candidate(struct eng *e, size_t i, struct heading_cand *c)
+bool eng_candidate_ask(struct eng *e, size_t i, struct heading_cand *c)
 {
     if (!(e->known[i] & ENG_NOT_CANDIDATE)) {
         if (classify_candidate(LN(e, i)->s, LN(e, i)->len, c))
@@ -61,7 +61,7 @@ bool eng_candidate(struct eng *e, size_t i, struct heading_cand *c)
     return false;
 }
 
-bool eng_section(struct eng *e, size_t i, struct section_match *m)
+bool eng_section_ask(struct eng *e, size_t i, struct section_match *m)
 {
     if (e->known[i] & ENG_YES_SECTION) {
         *m = e->sec[i];
@@ -81,7 +81,7 @@ bool eng_section(struct eng *e, size_t i, struct section_match *m)
     return false;
 }
 
-bool eng_people_head(struct eng *e, size_t i, const char **group, bool *absent, size_t *inline_off)
+bool eng_people_head_ask(struct eng *e, size_t i, const char **group, bool *absent, size_t *inline_off)
 {
     if (e->known[i] & ENG_YES_PEOPLE_HEAD) {
         *group = e->ph[i].group;
@@ -117,17 +117,17 @@ static bool labelled(struct eng *e, size_t i, const char *const *labels, unsigne
     return false;
 }
 
-bool eng_case_label(struct eng *e, size_t i, const char **v, size_t *vn)
+bool eng_case_label_ask(struct eng *e, size_t i, const char **v, size_t *vn)
 {
     return labelled(e, i, classify_case_labels, ENG_NOT_CASE_LABEL, v, vn);
 }
 
-bool eng_doc_label(struct eng *e, size_t i, const char **v, size_t *vn)
+bool eng_doc_label_ask(struct eng *e, size_t i, const char **v, size_t *vn)
 {
     return labelled(e, i, classify_doc_labels, ENG_NOT_DOC_LABEL, v, vn);
 }
 
-int eng_duration(struct eng *e, size_t i)
+int eng_duration_ask(struct eng *e, size_t i)
 {
     if (e->known[i] & ENG_NOT_DURATION)
         return -1;

@@ -75,13 +75,71 @@ enum {
     /* every label ends in a colon: a line without one is none of them */
     ENG_NOT_LABELLED = ENG_NOT_CASE_LABEL | ENG_NOT_DOC_LABEL | ENG_NOT_DURATION,
 };
-bool eng_candidate(struct eng *e, size_t i, struct heading_cand *c);
-bool eng_section(struct eng *e, size_t i, struct section_match *m);
-bool eng_people_head(struct eng *e, size_t i, const char **group, bool *absent, size_t *inline_off);
-bool eng_case_label(struct eng *e, size_t i, const char **v, size_t *vn);
-bool eng_doc_label(struct eng *e, size_t i, const char **v, size_t *vn);
+bool eng_candidate_ask(struct eng *e, size_t i, struct heading_cand *c);
+bool eng_section_ask(struct eng *e, size_t i, struct section_match *m);
+bool eng_people_head_ask(struct eng *e, size_t i, const char **group, bool *absent, size_t *inline_off);
+bool eng_case_label_ask(struct eng *e, size_t i, const char **v, size_t *vn);
+bool eng_doc_label_ask(struct eng *e, size_t i, const char **v, size_t *vn);
+int eng_duration_ask(struct eng *e, size_t i);
+
+/* The remembered "no" inline, the rest (a first look, or a remembered
+ * "yes" with its details) in engine.c: the parts ask these of every line
+ * they walk, 800 times a document, and nearly every answer is a "no"
+ * already known. */
+static inline bool eng_candidate(struct eng *e, size_t i, struct heading_cand *c)
+{
+    if (e->known[i] & ENG_NOT_CANDIDATE) {
+        memset(c, 0, sizeof *c);
+        return false;
+    }
+    return eng_candidate_ask(e, i, c);
+}
+
+static inline bool eng_section(struct eng *e, size_t i, struct section_match *m)
+{
+    if ((e->known[i] & (ENG_NOT_SECTION | ENG_YES_SECTION)) == ENG_NOT_SECTION) {
+        memset(m, 0, sizeof *m);
+        return false;
+    }
+    return eng_section_ask(e, i, m);
+}
+
+static inline bool eng_people_head(struct eng *e, size_t i, const char **group, bool *absent, size_t *inline_off)
+{
+    if ((e->known[i] & (ENG_NOT_PEOPLE_HEAD | ENG_YES_PEOPLE_HEAD)) == ENG_NOT_PEOPLE_HEAD) {
+        *group = NULL;
+        *absent = false;
+        *inline_off = 0;
+        return false;
+    }
+    return eng_people_head_ask(e, i, group, absent, inline_off);
+}
+
+static inline bool eng_case_label(struct eng *e, size_t i, const char **v, size_t *vn)
+{
+    if (e->known[i] & ENG_NOT_CASE_LABEL) {
+        *v = NULL;
+        *vn = 0;
+        return false;
+    }
+    return eng_case_label_ask(e, i, v, vn);
+}
+
+static inline bool eng_doc_label(struct eng *e, size_t i, const char **v, size_t *vn)
+{
+    if (e->known[i] & ENG_NOT_DOC_LABEL) {
+        *v = NULL;
+        *vn = 0;
+        return false;
+    }
+    return eng_doc_label_ask(e, i, v, vn);
+}
+
 /* classify_duration_line of line i. */
-int eng_duration(struct eng *e, size_t i);
+static inline int eng_duration(struct eng *e, size_t i)
+{
+    return e->known[i] & ENG_NOT_DURATION ? -1 : eng_duration_ask(e, i);
+}
 
 static inline const struct line *LN(const struct eng *e, size_t i)
 {

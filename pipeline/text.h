@@ -54,7 +54,9 @@ static inline size_t text_prefix_ci_len(const char *s, size_t n, const char *lit
     if (l0 == '\0' || n == 0)
         return 0;
     unsigned char c0 = (unsigned char)s[0];
-    if (l0 < 0x80 && c0 != l0 && !(l0 >= 'a' && l0 <= 'z' && c0 == l0 - 32))
+    /* the first byte matches only itself or its ASCII capital: a Latin-1
+     * capital differs from its letter in the second byte, not the lead */
+    if (c0 != l0 && !(l0 >= 'a' && l0 <= 'z' && c0 == l0 - 32))
         return 0;
     return text_prefix_ci_len_rest(s, n, lit);
 }
@@ -72,7 +74,7 @@ static inline bool text_eq_ci(const char *s, size_t n, const char *lit)
     while (n && (*s == ' ' || *s == '\t'))
         s++, n--;
     unsigned char l0 = (unsigned char)lit[0], c0 = n ? (unsigned char)s[0] : 0;
-    if (n && l0 && l0 < 0x80 && c0 != l0 && !(l0 >= 'a' && l0 <= 'z' && c0 == l0 - 32))
+    if (n && l0 && c0 != l0 && !(l0 >= 'a' && l0 <= 'z' && c0 == l0 - 32))
         return false;
     return text_eq_ci_rest(s, n, lit);
 }

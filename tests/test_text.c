@@ -502,3 +502,28 @@ Test(text, quad_prefilter_never_rejects_a_match)
     cr_assert(text_quad_may_match(&q, "\xC3\x98stjylland", 11));
     cr_assert_not(text_quad_may_match(&q, "\xC3\x98", 2));
 }
+
+/* A literal that starts with a Danish letter matches a line that starts
+ * with it in either case (the capital differs in the second byte, not
+ * the lead), and no other letter with the same lead. */
+Test(text, literals_that_start_with_a_danish_letter)
+{
+    static const struct {
+        const char *s, *lit;
+        bool prefix, eq;
+    } cases[] = {
+        {"Åbent punkt", "åbent punkt", true, true},   {"ÅBENT PUNKT:", "åbent punkt", true, true},
+        {"åbent punkt.", "åbent punkt", true, true},  {"Øvrige deltagere", "øvrige", true, false},
+        {"ØVRIGE", "øvrige", true, true},             {"Ærø Kommune", "ærø", true, false},
+        {"Åben", "æben", false, false},               {"Ébent", "åbent", false, false},
+        {"  Åben  ", "åben", false, true},            {"Abent punkt", "åbent punkt", false, false},
+        {"\xC3\x97" "ben", "åben", false, false}, /* ×ben: the sign, not a letter */
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        size_t n = strlen(cases[k].s);
+        cr_assert_eq(text_prefix_ci_len(cases[k].s, n, cases[k].lit) != 0, cases[k].prefix, "prefix \"%s\" \"%s\"",
+                     cases[k].s, cases[k].lit);
+        cr_assert_eq(text_eq_ci(cases[k].s, n, cases[k].lit), cases[k].eq, "eq \"%s\" \"%s\"", cases[k].s,
+                     cases[k].lit);
+    }
+}

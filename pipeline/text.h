@@ -164,8 +164,9 @@ struct text_lits {
     struct text_quad quad[TEXT_LITS_MAX]; /* entry k's prefilter */
 };
 
-/* Indexes lits[0..n), which must outlive nothing: the index keeps only
- * positions.  Aborts when the table outgrows the index (a defect). */
+/* Indexes lits[0..n).  The index keeps positions and prefilters, not the
+ * strings: callers compare with their own table.  Aborts when the table
+ * outgrows the index (a defect in the table, found at the first use). */
 void text_lits_init(struct text_lits *ix, const char *const *lits, size_t n);
 
 static inline unsigned text_lits_bucket(const char f[2])

@@ -318,3 +318,33 @@ Test(people_is_name, words_on_both_sides_of_the_mask_edge)
     }
     cr_assert_gt(judged, 200u);
 }
+
+/* A trailing "- mødeleder" marks the chair wherever it ends a segment:
+ * after descriptions of every length, so that the marker falls at every
+ * offset of the cheap search's sixteen-start windows and its overlapping
+ * last one, and in segments too short for them. */
+Test(people, chair_marker_at_every_offset)
+{
+    char text[160], desc[96];
+    for (size_t len = 0; len < 60; len++) {
+        for (size_t k = 0; k < len; k++)
+            desc[k] = k % 7 == 6 ? ' ' : "dekader"[k % 7]; /* "dekader": near misses of "deleder" */
+        desc[len] = '\0';
+        struct person p[MAXP];
+        snprintf(text, sizeof text, "Mogens Jespersen, Borgmester %s - mødeleder", desc);
+        size_t n = parse(text, p);
+        cr_assert_eq(n, 1, "\"%s\": %zu people", text, n);
+        cr_assert(p[0].chair, "\"%s\": not the chair", text);
+        snprintf(text, sizeof text, "Mogens Jespersen, Borgmester %s - mødedeltager", desc);
+        n = parse(text, p);
+        cr_assert_eq(n, 1, "\"%s\": %zu people", text, n);
+        cr_assert(!p[0].chair, "\"%s\": the chair", text);
+    }
+    /* segments shorter than a window */
+    struct person p[MAXP];
+    cr_assert_eq(parse("Bo Li - mødeleder", p), 1);
+    cr_assert(p[0].chair);
+    expect_field("name", p[0].name, "Bo Li");
+    cr_assert_eq(parse("Bo Li (medlem)", p), 1);
+    cr_assert(!p[0].chair);
+}

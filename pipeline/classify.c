@@ -111,7 +111,12 @@ static const char *const punkt_words[] = {"punkt ", "pkt. ", "pkt ", "dagsordens
  * once, at first use (tables_init): a line is compared with the few
  * entries that start like it. */
 static void tables(void);
-static struct text_lits punkt_ix, heads_ix, case_ix, doc_ix;
+static struct text_lits punkt_ix, heads_ix;
+/* the labels of a duration line */
+static const char *const duration_labels[] = {"forventet varighed", "varighed", "tidsforbrug", "tid til punktet", NULL};
+/* classify_labelled's tables (enum classify_label) and their indexes */
+static const char *const *const label_tables[] = {classify_case_labels, classify_doc_labels, duration_labels};
+static struct text_lits label_ix[sizeof label_tables / sizeof *label_tables];
 
 static size_t punkt_prefix(const char *s, size_t n)
 {
@@ -231,26 +236,21 @@ bool classify_case_ref(const char *s, size_t n)
 }
 
 /* "Sags ID: X", "Sagsnr.: X", "Dok ID: X" … -> value */
-bool classify_labelled(const char *s, size_t n, const char *const *labels, const char **v, size_t *vn)
+bool classify_labelled(const char *s, size_t n, enum classify_label table, const char **v, size_t *vn)
 {
     /* every label is followed by a colon: most lines have none, and one
      * memchr answers for all the labels */
     if (!memchr(s, ':', n))
         return false;
+    tables();
+    const char *const *labels = label_tables[table];
+    const struct text_lits *ix = &label_ix[table];
     char f2[2];
     text_first2(s, n, f2);
-    /* the two label tables by their index; any other table entry by entry */
-    tables();
-    const struct text_lits *ix = labels == classify_case_labels ? &case_ix
-                                 : labels == classify_doc_labels ? &doc_ix
-                                                                 : NULL;
     unsigned b = text_lits_bucket(f2);
-    size_t j = ix ? ix->at[b] : 0, end = ix ? ix->at[b + 1] : SIZE_MAX;
-    for (; j < end && (ix || labels[j]); j++) {
-        size_t k = ix ? ix->k[j] : j;
-        size_t l = (ix ? text_quad_may_match(&ix->quad[k], s, n) : text_first2_may_match(f2, labels[k]))
-                       ? text_prefix_ci_len(s, n, labels[k])
-                       : 0;
+    for (size_t j = ix->at[b]; j < ix->at[b + 1]; j++) {
+        size_t k = ix->k[j];
+        size_t l = text_quad_may_match(&ix->quad[k], s, n) ? text_prefix_ci_len(s, n, labels[k]) : 0;
         if (!l || l >= n)
             continue;
         size_t i = l;
@@ -273,14 +273,12 @@ const char *const classify_doc_labels[] = {"dok id", "dokid", "dok.nr", "doknr",
                                          "dok. nr", NULL};
 
 /* "Forventet varighed: 25 min." / "Varighed: 5 minutter" -> minutes */
-static const char *const duration_labels[] = {"forventet varighed", "varighed", "tidsforbrug", "tid til punktet", NULL};
 
 int classify_duration_line(const char *s, size_t n)
 {
-    const char *const *labels = duration_labels;
     const char *v;
     size_t vn;
-    if (!classify_labelled(s, n, labels, &v, &vn))
+    if (!classify_labelled(s, n, CLASSIFY_DURATION_LABEL, &v, &vn))
         return -1;
     int m;
     size_t d = text_parse_uint(v, vn, &m);
@@ -521,8 +519,8 @@ static void tables_init(void)
     }
     text_lits_init(&heads_ix, heads, nheads);
     text_lits_init(&punkt_ix, punkt_words, sizeof punkt_words / sizeof *punkt_words - 1);
-    text_lits_init(&case_ix, classify_case_labels, count(classify_case_labels));
-    text_lits_init(&doc_ix, classify_doc_labels, count(classify_doc_labels));
+    for (size_t t = 0; t < sizeof label_tables / sizeof *label_tables; t++)
+        text_lits_init(&label_ix[t], label_tables[t], count(label_tables[t]));
     const char *kw;
     for (size_t k = 0; (kw = sections_keyword(k)); k++)
         kw_add(kw);

@@ -45,8 +45,10 @@ bool classify_toc_entry(const char *s, size_t n);
 void classify_toc_title(const char *s, size_t n, const char **t, size_t *tn);
 /* "22/43575", "EMN-2022-04994" … (not a span of years). */
 bool classify_case_ref(const char *s, size_t n);
-/* "Label: value" for one of labels[] (NULL-terminated); the trimmed value. */
-bool classify_labelled(const char *s, size_t n, const char *const *labels, const char **v, size_t *vn);
+/* The label tables classify_labelled knows. */
+enum classify_label { CLASSIFY_CASE_LABEL, CLASSIFY_DOC_LABEL, CLASSIFY_DURATION_LABEL };
+/* "Label: value" for one of a table's labels; the trimmed value. */
+bool classify_labelled(const char *s, size_t n, enum classify_label table, const char **v, size_t *vn);
 extern const char *const classify_case_labels[];
 extern const char *const classify_doc_labels[];
 /* "Forventet varighed: 25 min." -> minutes, or -1. */

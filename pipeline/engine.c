@@ -105,10 +105,10 @@ bool eng_people_head_ask(struct eng *e, size_t i, const char **group, bool *abse
     return false;
 }
 
-static bool labelled(struct eng *e, size_t i, const char *const *labels, unsigned bit, const char **v, size_t *vn)
+static bool labelled(struct eng *e, size_t i, enum classify_label table, unsigned bit, const char **v, size_t *vn)
 {
     if (!(e->known[i] & bit)) {
-        if (classify_labelled(LN(e, i)->s, LN(e, i)->len, labels, v, vn))
+        if (classify_labelled(LN(e, i)->s, LN(e, i)->len, table, v, vn))
             return true;
         e->known[i] |= (unsigned char)bit;
     }
@@ -119,12 +119,12 @@ static bool labelled(struct eng *e, size_t i, const char *const *labels, unsigne
 
 bool eng_case_label_ask(struct eng *e, size_t i, const char **v, size_t *vn)
 {
-    return labelled(e, i, classify_case_labels, ENG_NOT_CASE_LABEL, v, vn);
+    return labelled(e, i, CLASSIFY_CASE_LABEL, ENG_NOT_CASE_LABEL, v, vn);
 }
 
 bool eng_doc_label_ask(struct eng *e, size_t i, const char **v, size_t *vn)
 {
-    return labelled(e, i, classify_doc_labels, ENG_NOT_DOC_LABEL, v, vn);
+    return labelled(e, i, CLASSIFY_DOC_LABEL, ENG_NOT_DOC_LABEL, v, vn);
 }
 
 int eng_duration_ask(struct eng *e, size_t i)

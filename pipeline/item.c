@@ -185,7 +185,7 @@ static void add_attachments(struct eng *e, struct md_item *it, const char *text,
             if (o) {
                 const char *v;
                 size_t vn;
-                if (classify_labelled(o + 1, (size_t)(s + n - 1 - (o + 1)), classify_doc_labels, &v, &vn)) {
+                if (classify_labelled(o + 1, (size_t)(s + n - 1 - (o + 1)), CLASSIFY_DOC_LABEL, &v, &vn)) {
                     size_t r = 0;
                     while (r < vn && v[r] != ' ' && v[r] != '-' && v[r] != ',')
                         r++;

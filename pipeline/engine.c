@@ -50,13 +50,15 @@ char *engine_dup_trim(struct md_doc *doc, const char *s, size_t n, const char *p
 
 /* ---- remembered classifier answers (engine_internal.h) --------------------- */
 
+/* The inline wrappers have answered a remembered "no": these see a line
+ * asked for the first time, or (sections, people heads) a remembered
+ * "yes" with its details. */
+
 bool eng_candidate_ask(struct eng *e, size_t i, struct heading_cand *c)
 {
-    if (!(e->known[i] & ENG_NOT_CANDIDATE)) {
-        if (classify_candidate(LN(e, i)->s, LN(e, i)->len, c))
-            return true;
-        e->known[i] |= ENG_NOT_CANDIDATE;
-    }
+    if (classify_candidate(LN(e, i)->s, LN(e, i)->len, c))
+        return true;
+    e->known[i] |= ENG_NOT_CANDIDATE;
     memset(c, 0, sizeof *c);
     return false;
 }
@@ -67,16 +69,14 @@ bool eng_section_ask(struct eng *e, size_t i, struct section_match *m)
         *m = e->sec[i];
         return true;
     }
-    if (!(e->known[i] & ENG_NOT_SECTION)) {
-        if (sections_match(LN(e, i)->s, LN(e, i)->len, m)) {
-            if (!e->sec)
-                e->sec = arena_take(e->scratch, e->L->n * sizeof *e->sec); /* read where ENG_YES_SECTION */
-            e->sec[i] = *m;
-            e->known[i] |= ENG_YES_SECTION;
-            return true;
-        }
-        e->known[i] |= ENG_NOT_SECTION;
+    if (sections_match(LN(e, i)->s, LN(e, i)->len, m)) {
+        if (!e->sec)
+            e->sec = arena_take(e->scratch, e->L->n * sizeof *e->sec); /* read where ENG_YES_SECTION */
+        e->sec[i] = *m;
+        e->known[i] |= ENG_YES_SECTION;
+        return true;
     }
+    e->known[i] |= ENG_NOT_SECTION;
     memset(m, 0, sizeof *m);
     return false;
 }
@@ -89,16 +89,14 @@ bool eng_people_head_ask(struct eng *e, size_t i, const char **group, bool *abse
         *inline_off = e->ph[i].inline_off;
         return true;
     }
-    if (!(e->known[i] & ENG_NOT_PEOPLE_HEAD)) {
-        if (classify_people_head(LN(e, i)->s, LN(e, i)->len, group, absent, inline_off)) {
-            if (!e->ph)
-                e->ph = arena_take(e->scratch, e->L->n * sizeof *e->ph); /* read where ENG_YES_PEOPLE_HEAD */
-            e->ph[i] = (struct people_head){*group, *absent, *inline_off};
-            e->known[i] |= ENG_YES_PEOPLE_HEAD;
-            return true;
-        }
-        e->known[i] |= ENG_NOT_PEOPLE_HEAD;
+    if (classify_people_head(LN(e, i)->s, LN(e, i)->len, group, absent, inline_off)) {
+        if (!e->ph)
+            e->ph = arena_take(e->scratch, e->L->n * sizeof *e->ph); /* read where ENG_YES_PEOPLE_HEAD */
+        e->ph[i] = (struct people_head){*group, *absent, *inline_off};
+        e->known[i] |= ENG_YES_PEOPLE_HEAD;
+        return true;
     }
+    e->known[i] |= ENG_NOT_PEOPLE_HEAD;
     *group = NULL;
     *absent = false;
     *inline_off = 0;
@@ -107,11 +105,9 @@ bool eng_people_head_ask(struct eng *e, size_t i, const char **group, bool *abse
 
 static bool labelled(struct eng *e, size_t i, enum classify_label table, unsigned bit, const char **v, size_t *vn)
 {
-    if (!(e->known[i] & bit)) {
-        if (classify_labelled(LN(e, i)->s, LN(e, i)->len, table, v, vn))
-            return true;
-        e->known[i] |= (unsigned char)bit;
-    }
+    if (classify_labelled(LN(e, i)->s, LN(e, i)->len, table, v, vn))
+        return true;
+    e->known[i] |= (unsigned char)bit;
     *v = NULL;
     *vn = 0;
     return false;
@@ -129,8 +125,6 @@ bool eng_doc_label_ask(struct eng *e, size_t i, const char **v, size_t *vn)
 
 int eng_duration_ask(struct eng *e, size_t i)
 {
-    if (e->known[i] & ENG_NOT_DURATION)
-        return -1;
     int d = classify_duration_line(LN(e, i)->s, LN(e, i)->len);
     if (d < 0)
         e->known[i] |= ENG_NOT_DURATION;

@@ -181,16 +181,13 @@ static void jw_escape(struct jw *w, unsigned char c)
     jw_raw(w, e, (size_t)(put_escape(e, c) - e));
 }
 
-/* Does any of the first w (4 or 8) bytes of v (little-endian, the rest
- * zero) need an escape?  A control byte, a quote or a backslash: the
- * has-less-than and has-zero tricks on whole words, exact as a yes or no. */
+/* Does any of the first w (4 or 8) bytes of v (little-endian) need an
+ * escape: a control byte, a quote or a backslash?  bytes.h's lane tests,
+ * the lanes past w left out. */
 static inline bool swar_escapes(uint64_t v, size_t w)
 {
-    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-    uint64_t live = w == 8 ? ~UINT64_C(0) : UINT64_C(0xFFFFFFFF);
-    uint64_t ctl = (v - ones * 0x20) & ~v & highs;
-    uint64_t q = v ^ (ones * '"'), bs = v ^ (ones * '\\');
-    return ((ctl | ((q - ones) & ~q & highs) | ((bs - ones) & ~bs & highs)) & live & highs) != 0;
+    uint64_t live = w == 8 ? BYTES_HIGHS : UINT64_C(0x80808080);
+    return ((bytes_ctl8(v) | bytes_eq8(v, '"') | bytes_eq8(v, '\\')) & live) != 0;
 }
 
 #if defined(__SSE2__)
@@ -223,6 +220,14 @@ bool model_json_use_avx2(bool on)
     return bytes_avx2_switch_set(&use_avx2, on);
 }
 
+/* escapes16 on 32 lanes */
+__attribute__((target("avx2"))) static inline unsigned escapes32(__m256i v)
+{
+    return (unsigned)_mm256_movemask_epi8(_mm256_or_si256(
+        bytes_in32(v, 0, 0x1F),
+        _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('"')), _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\')))));
+}
+
 /* put_str's loop on 32 lanes, while 32 bytes are left: a section's lines
  * (a line break each) take half the steps.  Returns the end of the output
  * and advances *i; the 16-lane loop does the rest.  Each store stays in
@@ -233,9 +238,7 @@ __attribute__((target("avx2"))) static char *put_run_avx2(char *o, const char *s
     size_t at = *i;
     while (at + 32 <= n) {
         __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(s + at));
-        unsigned m = (unsigned)_mm256_movemask_epi8(_mm256_or_si256(
-            bytes_in32(v, 0, 0x1F), _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('"')),
-                                                    _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\')))));
+        unsigned m = escapes32(v);
         _mm256_storeu_si256((__m256i *)(void *)o, v);
         if (!m) {
             o += 32;

@@ -44,6 +44,7 @@ struct eng {
     struct heading_cand *hc;            /* their candidates */
     size_t nheads;
     struct buf tmp;
+    struct buf sec_text;        /* item_parse's section text, kept from item to item */
     struct arena *scratch;      /* for throw-away parses */
     unsigned char *plain;       /* per line: 1 = prose, no classifier can match */
     unsigned char *known;       /* per line: ENG_NOT_* / ENG_YES_* answers remembered */

@@ -50,13 +50,20 @@ static void sec_open(struct sec_acc *sa, const char *key, const char *heading, s
     sa->open = true;
 }
 
+/* A line to the open section: the separator and the line in one
+ * reservation (the body of every item passes through here line by line). */
 static void sec_add(struct sec_acc *sa, const char *s, size_t n)
 {
     if (!sa->open)
         sec_open(sa, "other", NULL, 0);
-    if (sa->text.len)
-        buf_putc(&sa->text, '\n');
-    buf_append(&sa->text, s, n);
+    struct buf *b = &sa->text;
+    buf_reserve(b, n + 1); /* no limit on this buffer: cannot fail */
+    char *d = b->data + b->len;
+    *d = '\n';
+    d += b->len != 0;
+    memcpy(d, s, n);
+    d[n] = '\0';
+    b->len = (size_t)(d + n - b->data);
 }
 
 /* Joins the texts of all sections with the key, separated by a blank line. */
@@ -384,8 +391,9 @@ void item_parse(struct eng *e, size_t k)
     if (it->title)
         it->kind = kind_of_title(it->title, strlen(it->title));
 
-    struct sec_acc sa = {0};
-    buf_init(&sa.text, 0);
+    /* the section buffer is the engine's, so that it grows once per
+     * document rather than once per item */
+    struct sec_acc sa = {.text = e->sec_text};
     size_t nonblank = 0;
     bool seen_section = false;
     for (size_t i = from; i < to; i++) {
@@ -476,7 +484,7 @@ void item_parse(struct eng *e, size_t k)
         sec_add(&sa, s, n);
     }
     sec_close(e, it, &sa);
-    buf_free(&sa.text);
+    e->sec_text = sa.text;
 
     it->recommendation = join_sections(e, it, "recommendation");
     it->decision_text = join_sections(e, it, "decision");

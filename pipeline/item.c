@@ -90,10 +90,15 @@ static char *join_sections(struct eng *e, const struct md_item *it, const char *
  * text: the duplicate test costs O(1) however many there are.  The table
  * starts empty and doubles at half load, so the common item, with a handful
  * of entries, pays for a few slots rather than for the worst case. */
+enum { SEEN_INLINE = 16 };
 struct seen {
     uint64_t *key; /* 0 = empty */
     int *idx;
     size_t cap, n; /* cap: 0 or a power of two */
+    /* the first table, in place: most items have a few attachments and
+     * amounts, and a malloc and free for them cost more than the lookups */
+    uint64_t key0[SEEN_INLINE];
+    int idx0[SEEN_INLINE];
 };
 
 static uint64_t seen_key(const char *s, size_t n)
@@ -131,25 +136,36 @@ static void seen_put(struct seen *t, uint64_t k, int idx)
 
 static void seen_add(struct seen *t, const char *s, size_t n, size_t idx)
 {
-    if (2 * (t->n + 1) > t->cap) {
-        struct seen old = *t;
-        t->cap = old.cap ? 2 * old.cap : 16;
+    if (!t->cap) {
+        t->cap = SEEN_INLINE;
+        t->key = t->key0;
+        t->idx = t->idx0;
+        memset(t->key0, 0, sizeof t->key0);
+    } else if (2 * (t->n + 1) > t->cap) {
+        uint64_t *okey = t->key;
+        int *oidx = t->idx;
+        size_t ocap = t->cap;
+        t->cap = 2 * ocap;
         t->n = 0;
         t->key = xcalloc(t->cap, sizeof *t->key);
         t->idx = xmalloc(t->cap * sizeof *t->idx);
-        for (size_t i = 0; i < old.cap; i++)
-            if (old.key[i])
-                seen_put(t, old.key[i], old.idx[i]);
-        free(old.key);
-        free(old.idx);
+        for (size_t i = 0; i < ocap; i++)
+            if (okey[i])
+                seen_put(t, okey[i], oidx[i]);
+        if (okey != t->key0) {
+            free(okey);
+            free(oidx);
+        }
     }
     seen_put(t, seen_key(s, n), (int)idx);
 }
 
 static void seen_free(struct seen *t)
 {
-    free(t->key);
-    free(t->idx);
+    if (t->key != t->key0) {
+        free(t->key);
+        free(t->idx);
+    }
 }
 
 /* Attachment lines: "1. Bilag 1. Titel (DokID: 11065832 - EMN-…)". */

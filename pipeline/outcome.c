@@ -21,13 +21,17 @@
  * the last "ikke" was (a negation).
  */
 
-enum hit { H_NONE, H_APPROVE, H_FULGT, H_REJECT, H_POSTPONE, H_NOTED, H_DISCUSS, H_TIL, H_BLEV, H_IKKE, H_HAR };
+enum hit { H_NONE, H_APPROVE, H_FULGT, H_REJECT, H_POSTPONE, H_NOTED, H_DISCUSS, H_TIL, H_BLEV, H_IKKE, H_HAR,
+           H_INDST };
 
-#define KW(w, h) {w, sizeof(w) - 1, h}
+#define KW(w, h) {w, sizeof(w) - 1, h, false}
+/* a word that starts with it, of any length ("indstillingen") */
+#define KW_PREFIX(w, h) {w, sizeof(w) - 1, h, true}
 static const struct keyword {
     const char *w;
     size_t n;
     enum hit h;
+    bool prefix;
 } keywords[] = {
     KW("godkendt", H_APPROVE),   KW("godkendte", H_APPROVE),  KW("godkender", H_APPROVE),
     KW("godkendes", H_APPROVE),  KW("tiltrådt", H_APPROVE),   KW("tiltrådte", H_APPROVE),
@@ -39,40 +43,92 @@ static const struct keyword {
     KW("efterretning", H_NOTED), KW("drøftet", H_DISCUSS),    KW("drøftede", H_DISCUSS),
     KW("drøftes", H_DISCUSS),    KW("til", H_TIL),            KW("blev", H_BLEV),
     KW("ikke", H_IKKE),          KW("har", H_HAR),            KW("havde", H_HAR),
+    KW_PREFIX("indstilling", H_INDST),
 };
 #undef KW
+#undef KW_PREFIX
 
 enum { KW_MAXLEN = 15, KW_PER_SLOT = 4 };
 
-/* The keywords by first letter and length: a word is compared with the few
- * of its slot (three at most) and nothing else, without a switch, whose
- * indirect jump mispredicts on nearly every word. */
+/* The keywords by first letter and length (a word of KW_MAXLEN bytes or
+ * more under KW_MAXLEN, where only prefixes match it): a word is compared
+ * with the few of its slot (three at most) and nothing else, without a
+ * switch, whose indirect jump mispredicts on nearly every word.  Each
+ * keyword is kept as sixteen bytes, zero past its end, with the mask of
+ * its bytes: the word's first sixteen bytes (readable: the folded text has
+ * slack after it) ANDed with the mask compare in two words, no memcmp. */
 static unsigned char slots[26][KW_MAXLEN + 1][KW_PER_SLOT]; /* keyword index + 1, 0 = none */
+#define KW_COUNT (sizeof keywords / sizeof *keywords)
+/* by slot entry (keyword index + 1); entry 0, "none", matches no word */
+static struct kw_row {
+    uint64_t bytes[2], mask[2];
+    size_t n;
+    bool prefix;
+    enum hit h;
+} kw_rows[KW_COUNT + 1];
 static struct once slots_once = ONCE_INIT;
+
+static void slot_put(size_t k, size_t n)
+{
+    unsigned char *slot = slots[keywords[k].w[0] - 'a'][n];
+    size_t j = 0;
+    while (j < KW_PER_SLOT && slot[j])
+        j++;
+    if (j == KW_PER_SLOT)
+        abort(); /* the table above outgrew the slots */
+    slot[j] = (unsigned char)(k + 1);
+}
 
 static void slots_fill(void)
 {
-    for (size_t k = 0; k < sizeof keywords / sizeof *keywords; k++) {
-        unsigned char *slot = slots[keywords[k].w[0] - 'a'][keywords[k].n];
-        size_t j = 0;
-        while (j < KW_PER_SLOT && slot[j])
-            j++;
-        if (j == KW_PER_SLOT)
-            abort(); /* the table above outgrew the slots */
-        slot[j] = (unsigned char)(k + 1);
+    kw_rows[0].bytes[0] = 1; /* under a zero mask: never equal */
+    for (size_t k = 0; k < KW_COUNT; k++) {
+        const struct keyword *kw = &keywords[k];
+        if (kw->n > KW_MAXLEN || (!kw->prefix && kw->n == KW_MAXLEN))
+            abort(); /* longer keywords need a longer table */
+        if (kw->prefix)
+            for (size_t n = kw->n; n <= KW_MAXLEN; n++)
+                slot_put(k, n);
+        else
+            slot_put(k, kw->n);
+        unsigned char b[16] = {0}, m[16] = {0};
+        memcpy(b, kw->w, kw->n);
+        memset(m, 0xFF, kw->n);
+        struct kw_row *r = &kw_rows[k + 1];
+        memcpy(r->bytes, b, 16);
+        memcpy(r->mask, m, 16);
+        r->n = kw->n;
+        r->prefix = kw->prefix;
+        r->h = kw->h;
     }
 }
 
+static bool row_matches(const struct kw_row *r, uint64_t a, uint64_t b, size_t n)
+{
+    return ((n == r->n) | r->prefix) & ((a & r->mask[0]) == r->bytes[0]) & ((b & r->mask[1]) == r->bytes[1]);
+}
+
+/* w[0..n) a word of the folded text, w[0..16) readable.  The slot's first
+ * entry is compared without a branch (whether a word's letter and length
+ * have a keyword is as good as random); the rare slots with more than one
+ * go on in a loop. */
 static enum hit classify_word(const char *w, size_t n)
 {
     unsigned l = (unsigned)(unsigned char)w[0] - 'a';
-    if (n > KW_MAXLEN || l >= 26)
+    if (l >= 26)
         return H_NONE;
-    const unsigned char *slot = slots[l][n];
-    for (size_t j = 0; j < KW_PER_SLOT && slot[j]; j++)
-        if (memcmp(keywords[slot[j] - 1].w, w, n) == 0)
-            return keywords[slot[j] - 1].h;
-    return H_NONE;
+    const unsigned char *slot = slots[l][n < KW_MAXLEN ? n : KW_MAXLEN];
+    uint64_t a, b;
+    memcpy(&a, w, 8);
+    memcpy(&b, w + 8, 8);
+    const struct kw_row *r = &kw_rows[slot[0]];
+    enum hit h = row_matches(r, a, b, n) ? r->h : H_NONE;
+    for (size_t j = 1; h == H_NONE && j < KW_PER_SLOT && slot[j]; j++) {
+        r = &kw_rows[slot[j]];
+        if (row_matches(r, a, b, n))
+            h = r->h;
+    }
+    return h;
 }
 
 /* Word bytes of lower-cased text: ASCII letters and digits and the bytes of
@@ -116,8 +172,7 @@ static void verdict_init(struct verdict *v)
  * ended since the word before. */
 static inline void verdict_word(struct verdict *v, const char *w, size_t wn, bool new_clause)
 {
-    if (new_clause)
-        v->reported = false;
+    v->reported &= !new_clause;
     long word_no = ++v->word_no;
     if (v->pending_fulgt != H_NONE) {
         /* "Indstillingen blev fulgt" approves; "blev fulgt op" is a
@@ -130,8 +185,6 @@ static inline void verdict_word(struct verdict *v, const char *w, size_t wn, boo
         }
         v->pending_fulgt = H_NONE;
     }
-    if (wn >= 11 && memcmp(w, "indstilling", 11) == 0)
-        v->last_indst = word_no;
     enum hit h = classify_word(w, wn);
     if (h == H_NONE)
         return;
@@ -157,6 +210,7 @@ static inline void verdict_word(struct verdict *v, const char *w, size_t wn, boo
     case H_BLEV: v->last_blev = word_no; break;
     case H_IKKE: v->last_ikke = word_no; break;
     case H_HAR: v->reported = true; break;
+    case H_INDST: v->last_indst = word_no; break;
     case H_NONE: break;
     }
 }
@@ -308,9 +362,10 @@ static void words_masked(const char *f, size_t n, struct verdict *v)
 
 static const char *classify(const char *text, size_t n, bool masked)
 {
-    /* the text folded, zero-padded to the end of the block holding byte n */
+    /* the text folded, zero-padded to the end of the block holding byte n,
+     * and sixteen bytes more: classify_word reads a word's first sixteen */
     char stackbuf[2048];
-    size_t cap = (n / 64 + 1) * 64;
+    size_t cap = (n / 64 + 1) * 64 + 16;
     char *f = cap <= sizeof stackbuf ? stackbuf : xmalloc(cap);
     text_fold(f, text, n);
     memset(f + n, 0, cap - n);

@@ -186,6 +186,21 @@ Test(outcome, every_known_form)
         expect(cases[k].text, cases[k].want);
 }
 
+/* "fulgt" approves two words after any word that starts with
+ * "indstilling", however long: the slot table keeps prefixes under every
+ * length from theirs up, and words longer than its last slot there too. */
+Test(outcome, followed_after_any_indstilling_word)
+{
+    expect("Indstilling fulgt.", "approved");
+    expect("Indstillingen fulgt.", "approved");
+    expect("Indstillingerne fulgt.", "approved");            /* 15 bytes */
+    expect("Indstillingsforslaget fulgt.", "approved");      /* 21 bytes */
+    expect("Indstillingsforslaget i sin helhed fulgt.", "other"); /* too far */
+    expect("Indstil fulgt.", "other");
+    expect("Indstillin fulgt.", "other");
+    expect("Tilstillingen fulgt.", "other");
+}
+
 /* Words end at any byte that is not a letter or digit - dashes and quotes
  * included - however long the word before, and at the very end of a text
  * of any length. */

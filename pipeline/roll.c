@@ -185,7 +185,7 @@ static long add_person(struct eng *e, struct roll *r, const struct person *p, co
         struct md_participant *np = model_add_participant(doc);
         np->name = model_strdup(doc, p->name);
         idx = (long)(doc->nparticipants - 1);
-        r->folded[idx] = fold_name(doc->arena, p->name);
+        r->folded[idx] = folded; /* the scratch arena outlives the roll */
         roll_insert(r, (size_t)idx);
     }
     struct md_participant *mp = &doc->participants[idx];

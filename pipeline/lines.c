@@ -212,8 +212,8 @@ static void find_repeated_furniture(struct arena *a, const struct line *raw, siz
         slot[i] = (uint32_t)cap;
         if (raw[i].len < 8 || raw[i].len > 200)
             continue;
-        uint32_t h = line_hash(raw[i].s, raw[i].len) | 1;
-        size_t k = h & (cap - 1);
+        uint32_t h = line_hash(raw[i].s, raw[i].len) | 1; /* 0 marks an empty slot */
+        size_t k = (h >> 1) & (cap - 1); /* not bit 0, which is always set */
         while ((keys[k] != 0) & (keys[k] != h))
             k = (k + 1) & (cap - 1);
         keys[k] = h;

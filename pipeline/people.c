@@ -59,12 +59,21 @@ static bool not_in_name(unsigned char c)
  * sets: people_is_name tests a whole segment with one OR per byte. */
 static unsigned char never_in_name[256];
 
+/* The stem lists asked of every short line and segment, made ready once. */
+static const char *const group_words[] = {"sekretariat", "observatør", "bisidder", "administrativ", "gæst", "medlem", NULL};
+static const char *const institution_words[] = {"hospital", "sygehus", "psykiatri", NULL};
+static const char *const note_words[] = {"fravær", "afbud", "sekretariat", "mødeleder", NULL};
+static struct text_stems group_stems, institution_stems, note_stems;
+
 static void sets_init(void)
 {
     for (unsigned c = 0; c < 256; c++)
         never_in_name[c] = not_in_name((unsigned char)c);
     sets_fill(&org_set);
     sets_fill(&particle_set);
+    text_stems_init(&group_stems, group_words);
+    text_stems_init(&institution_stems, institution_words);
+    text_stems_init(&note_stems, note_words);
 }
 
 /* Does s[0..n) (n <= 128) hold a byte no name holds, and where are its
@@ -182,9 +191,9 @@ bool people_is_name(const char *s, size_t n)
 
 const char *people_group_of(const char *s, size_t n)
 {
-    static const char *const stems[] = {"sekretariat", "observatør", "bisidder", "administrativ", "gæst", "medlem", NULL};
     static const char *const groups[] = {"secretariat", "observer", "advisor", "advisor", "guest", "member"};
-    int k = text_word_stem_any(s, n, stems);
+    once_run(&sets_once, sets_init);
+    int k = text_stems_find(&group_stems, s, n);
     return k >= 0 ? groups[k] : NULL;
 }
 
@@ -300,10 +309,9 @@ static bool is_party(const char *s, size_t n)
 static bool pure_org(const char *s, size_t n)
 {
     size_t words = text_count_words_upto(s, n, 7);
-    static const char *const institution[] = {"hospital", "sygehus", "psykiatri", NULL};
     if (words == 1)
         return text_is_all_caps(s, n) || text_prefix_ci(s, n, "plo") ||
-               (n > 8 && text_word_stem_any(s, n, institution) >= 0) ||
+               (n > 8 && text_stems_find(&institution_stems, s, n) >= 0) ||
                (n > 8 && text_prefix_ci(s + n - 8, 8, "hospital")) ||
                (n > 10 && text_prefix_ci(s + n - 10, 10, "hospitalet"));
     if (words == 2) {
@@ -388,8 +396,7 @@ static void take_notes(struct arena *a, struct person *p, struct seg *g)
                 return;
             const char *in = s + o + 1;
             size_t inn = n - o - 2;
-            static const char *const notes[] = {"fravær", "afbud", "sekretariat", "mødeleder", NULL};
-            int k = text_word_stem_any(in, inn, notes);
+            int k = text_stems_find(&note_stems, in, inn);
             if (k == 0 || k == 1) {
                 p->absent = true;
             } else if (k == 2) {
@@ -434,6 +441,7 @@ static void describe(struct arena *a, struct person *p, struct seg *g)
 
 size_t people_parse(struct arena *a, const char *text, size_t n, struct person *out, size_t max)
 {
+    once_run(&sets_once, sets_init); /* take_notes and pure_org use the stems */
     enum { MAXSEG = 512 };
     struct seg segs[MAXSEG];
     size_t ns = split(text, n, segs, MAXSEG);

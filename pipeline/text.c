@@ -509,49 +509,53 @@ static int stem_at(const char *s, size_t n, size_t i, const char *const *stems)
     return -1;
 }
 
-#if defined(__SSE2__)
-/* Up to this many stems are looked for sixteen bytes at a time. */
-#define STEMS_VECTOR 8
+void text_stems_init(struct text_stems *st, const char *const *stems)
+{
+    st->list = stems;
+    st->n = 0;
+    while (stems[st->n])
+        st->n++;
+    for (int k = 0; k < st->n && k < TEXT_STEMS_VECTOR; k++) {
+        memset(st->first[k], stems[k][0] | 0x20, 16);
+        memset(st->second[k], stems[k][1] | 0x20, 16);
+        st->one[k] = stems[k][1] == '\0';
+    }
+}
 
+#if defined(__SSE2__)
 /* The positions in the sixteen starts at w whose first two bytes may begin
  * one of the stems, as a bit mask: each byte with bit 5 set, compared with
  * the stems' first two with bit 5 set - a superset of what text_first2 and
  * text_first2_may_match accept, which stem_at then decides. */
-static unsigned stem_starts16(const char *w, const __m128i *f, const __m128i *g, const bool *one, int ns)
+static unsigned stem_starts16(const char *w, const struct text_stems *st)
 {
     const __m128i b5 = _mm_set1_epi8(0x20);
     __m128i v = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)w), b5);
     __m128i nx = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(w + 1)), b5);
     __m128i hit = _mm_setzero_si128();
-    for (int k = 0; k < ns; k++) {
-        __m128i first = _mm_cmpeq_epi8(v, f[k]);
-        hit = _mm_or_si128(hit, one[k] ? first : _mm_and_si128(first, _mm_cmpeq_epi8(nx, g[k])));
+    for (int k = 0; k < st->n; k++) {
+        __m128i first = _mm_cmpeq_epi8(v, _mm_load_si128((const __m128i *)(const void *)st->first[k]));
+        if (!st->one[k])
+            first = _mm_and_si128(first, _mm_cmpeq_epi8(nx, _mm_load_si128((const __m128i *)(const void *)st->second[k])));
+        hit = _mm_or_si128(hit, first);
     }
     return (unsigned)_mm_movemask_epi8(hit);
 }
 #endif
 
-int text_word_stem_any(const char *s, size_t n, const char *const *stems)
+int text_stems_find(const struct text_stems *st, const char *s, size_t n)
 {
+    const char *const *stems = st->list;
 #if defined(__SSE2__)
     /* Sixteen starts at a time, as find_ci: a start is looked at only when
      * its first two bytes may begin a stem, so a line of words that begin
      * no stem costs a few compares per sixteen bytes, not a branch at each
      * word's start and end.  The last starts take one more window: the
      * text's last seventeen bytes, or a padded copy of a shorter text. */
-    __m128i f[STEMS_VECTOR], g[STEMS_VECTOR];
-    bool one[STEMS_VECTOR];
-    int ns = 0;
-    while (stems[ns] && ns < STEMS_VECTOR) {
-        f[ns] = _mm_set1_epi8((char)(stems[ns][0] | 0x20));
-        one[ns] = stems[ns][1] == '\0';
-        g[ns] = _mm_set1_epi8((char)(stems[ns][1] | 0x20));
-        ns++;
-    }
-    if (!stems[ns] && ns > 0) {
+    if (st->n > 0 && st->n <= TEXT_STEMS_VECTOR) {
         size_t i = 0;
         for (; i + 17 <= n; i += 16)
-            for (unsigned m = stem_starts16(s + i, f, g, one, ns); m; m &= m - 1) {
+            for (unsigned m = stem_starts16(s + i, st); m; m &= m - 1) {
                 int k = stem_at(s, n, i + (size_t)__builtin_ctz(m), stems);
                 if (k >= 0)
                     return k;
@@ -561,7 +565,7 @@ int text_word_stem_any(const char *s, size_t n, const char *const *stems)
         size_t base;
         char pad[32];
         const char *w = last_window(s, n, pad, &base);
-        unsigned m = stem_starts16(w, f, g, one, ns) & (0xFFFFu << (i - base));
+        unsigned m = stem_starts16(w, st) & (0xFFFFu << (i - base));
         if (n - base < 16)
             m &= (1u << (n - base)) - 1;
         for (; m; m &= m - 1) {
@@ -580,6 +584,13 @@ int text_word_stem_any(const char *s, size_t n, const char *const *stems)
             return k;
     }
     return -1;
+}
+
+int text_word_stem_any(const char *s, size_t n, const char *const *stems)
+{
+    struct text_stems st;
+    text_stems_init(&st, stems);
+    return text_stems_find(&st, s, n);
 }
 
 size_t text_count_words_upto(const char *s, size_t n, size_t limit)

@@ -180,6 +180,22 @@ static inline unsigned text_lits_bucket(const char f[2])
  * else: the cheap way to ask "is any of these words in this short text". */
 int text_word_stem_any(const char *s, size_t n, const char *const *stems);
 
+/* The same with the stems made ready once (text_stems_init, e.g. under a
+ * once_run): a call then loads each stem's sixteen-lane pattern instead of
+ * building it again - for the lists asked of every short line.  Up to
+ * TEXT_STEMS_VECTOR stems are looked for sixteen bytes at a time, more
+ * byte by byte.  stems must outlive st. */
+#define TEXT_STEMS_VECTOR 8
+struct text_stems {
+    const char *const *list;
+    int n;
+    _Alignas(16) unsigned char first[TEXT_STEMS_VECTOR][16];  /* stem k's first byte | 0x20, 16 times */
+    _Alignas(16) unsigned char second[TEXT_STEMS_VECTOR][16]; /* and its second */
+    bool one[TEXT_STEMS_VECTOR];                              /* stem k is one byte */
+};
+void text_stems_init(struct text_stems *st, const char *const *stems);
+int text_stems_find(const struct text_stems *st, const char *s, size_t n);
+
 /* Trims blanks (space, tab) at both ends: adjusts *s and *n.  Inline and
  * with one branch per byte looked at (the two compares ORed, not ||): it
  * is asked of every line, most of which have no blank to trim. */

@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 static bool is_blank(char c)
@@ -29,24 +30,47 @@ static const char *const particles[] = {"af", "von", "van", "de", "la", "le", "d
 /* A word list with, for each first byte, the lengths its words have: most
  * words tested start like no entry of that length and are rejected by one
  * lookup instead of a walk over the list (people_is_name tests every word
- * of every candidate name against both lists). */
+ * of every candidate name against both lists).  The few that pass are
+ * folded and compared with the entries of their first byte only, each
+ * kept as WORD_SET_BYTES zero-padded bytes: three word compares, no
+ * strncmp per entry of the whole list. */
+#define WORD_SET_MAX 48
+#define WORD_SET_BYTES 24
 struct word_set {
     const char *const *list;
     size_t n;
-    uint32_t lens[256]; /* bit l: an entry of l bytes starts with this byte */
+    uint32_t lens[256];            /* bit l: an entry of l bytes starts with this byte */
+    unsigned char at[257];         /* entries of first byte c: [at[c], at[c + 1]) of these */
+    unsigned char len[WORD_SET_MAX];
+    uint64_t bytes[WORD_SET_MAX][WORD_SET_BYTES / 8];
 };
 
-static struct word_set org_set = {org_words, sizeof org_words / sizeof *org_words, {0}};
-static struct word_set particle_set = {particles, sizeof particles / sizeof *particles, {0}};
+static struct word_set org_set = {.list = org_words, .n = sizeof org_words / sizeof *org_words};
+static struct word_set particle_set = {.list = particles, .n = sizeof particles / sizeof *particles};
 static struct once sets_once = ONCE_INIT;
 
 static void sets_fill(struct word_set *set)
 {
-    for (size_t k = 0; k < set->n; k++) {
-        size_t l = strlen(set->list[k]);
-        if (l < 32)
-            set->lens[(unsigned char)set->list[k][0]] |= UINT32_C(1) << l;
+    if (set->n > WORD_SET_MAX)
+        abort(); /* the lists above outgrew the set */
+    size_t j = 0;
+    for (unsigned c = 0; c < 256; c++) {
+        set->at[c] = (unsigned char)j;
+        for (size_t k = 0; k < set->n; k++) {
+            const char *w = set->list[k];
+            size_t l = strlen(w);
+            if ((unsigned char)w[0] != c)
+                continue;
+            if (l >= WORD_SET_BYTES)
+                abort(); /* a longer entry needs more bytes */
+            set->lens[c] |= UINT32_C(1) << l;
+            unsigned char b[WORD_SET_BYTES] = {0};
+            memcpy(b, w, l);
+            memcpy(set->bytes[j], b, sizeof b);
+            set->len[j++] = (unsigned char)l;
+        }
     }
+    set->at[256] = (unsigned char)j;
 }
 
 /* Bytes that never occur in a name: digits and list or clause punctuation. */
@@ -136,15 +160,17 @@ static size_t next_bit(const uint64_t m[2], size_t i, size_t n)
 
 static bool word_in(const char *w, size_t wn, const struct word_set *set)
 {
-    char f[32];
-    if (wn == 0 || wn >= sizeof f)
+    if (wn == 0 || wn >= WORD_SET_BYTES)
         return false;
     unsigned char f0 = (unsigned char)((w[0] >= 'A' && w[0] <= 'Z') ? w[0] + 32 : w[0]);
     if (!((set->lens[f0] >> wn) & 1u))
         return false;
+    char f[WORD_SET_BYTES] = {0};
     text_fold(f, w, wn);
-    for (size_t k = 0; k < set->n; k++)
-        if ((unsigned char)set->list[k][0] == f0 && strncmp(f, set->list[k], wn) == 0 && set->list[k][wn] == '\0')
+    uint64_t x[WORD_SET_BYTES / 8];
+    memcpy(x, f, sizeof x);
+    for (size_t j = set->at[f0]; j < set->at[f0 + 1]; j++)
+        if (set->len[j] == wn && x[0] == set->bytes[j][0] && x[1] == set->bytes[j][1] && x[2] == set->bytes[j][2])
             return true;
     return false;
 }

@@ -222,6 +222,8 @@ Test(people_is_name, organisation_words_and_particles)
     }
     /* a word sharing an entry's first letter and length is not that entry */
     cr_assert(is_name("Karin Kommuni Holm"));
+    cr_assert(is_name("Karin Regionshospitalat Holm"));    /* differs in byte 15 of 17 */
+    cr_assert(is_name("Karin Universitetshospitel Holm")); /* differs in byte 18 of 20 */
     cr_assert(!is_name("Anne dem Jensen"));
 }
 

@@ -4,16 +4,28 @@
  */
 #include "dates.h"
 #include "text.h"
+#include "util.h"
 
 #include <stdio.h>
 #include <string.h>
 
-static const char *const month_names[12][3] = {
-    {"januar", "jan", NULL},      {"februar", "feb", NULL},    {"marts", "mar", NULL},
-    {"april", "apr", NULL},       {"maj", NULL, NULL},         {"juni", "jun", NULL},
-    {"juli", "jul", NULL},        {"august", "aug", NULL},     {"september", "sept", "sep"},
-    {"oktober", "okt", NULL},     {"november", "nov", NULL},   {"december", "dec", NULL},
+/* Month names, each month's longest form first, and their months. */
+static const char *const month_names[] = {
+    "januar", "jan", "februar", "feb", "marts", "mar", "april", "apr", "maj", "juni", "jun", "juli", "jul",
+    "august", "aug", "september", "sept", "sep", "oktober", "okt", "november", "nov", "december", "dec",
 };
+static const unsigned char month_of[] = {1, 1, 2, 2, 3, 3, 4, 4, 5, 6, 6, 7, 7, 8, 8, 9, 9, 9, 10, 10, 11, 11, 12, 12};
+#define MONTH_NAMES (sizeof month_names / sizeof *month_names)
+
+/* The names by their first two bytes: a word is compared with the names it
+ * may begin ("1. Orientering" with none), not with all 24. */
+static struct text_lits month_ix;
+static struct once month_once = ONCE_INIT;
+
+static void month_ix_init(void)
+{
+    text_lits_init(&month_ix, month_names, MONTH_NAMES);
+}
 
 static bool is_digit(char c)
 {
@@ -49,17 +61,22 @@ static void fmt_date(char out[11], int y, int m, int d)
 /* Month name at s[i..): returns month 1..12 and sets *len, or 0. */
 static int month_at(const char *s, size_t n, size_t i, size_t *len)
 {
-    for (int m = 0; m < 12; m++)
-        for (int k = 0; k < 3 && month_names[m][k]; k++) {
-            const char *name = month_names[m][k];
-            size_t l = text_prefix_ci_len(s + i, n - i, name);
-            if (l && !text_is_word_at(s, n, i + l)) {
-                *len = l;
-                if (i + l < n && s[i + l] == '.' && k > 0)
-                    (*len)++;
-                return m + 1;
-            }
+    char f2[2];
+    text_first2(s + i, n - i, f2);
+    once_run(&month_once, month_ix_init);
+    unsigned b = text_lits_bucket(f2);
+    for (size_t j = month_ix.at[b]; j < month_ix.at[b + 1]; j++) {
+        size_t k = month_ix.k[j];
+        size_t l = text_quad_may_match(&month_ix.quad[k], s + i, n - i) ? text_prefix_ci_len(s + i, n - i, month_names[k]) : 0;
+        if (l && !text_is_word_at(s, n, i + l)) {
+            *len = l;
+            /* an abbreviation (a month's form after its first) takes its
+             * full stop */
+            if (i + l < n && s[i + l] == '.' && k > 0 && month_of[k - 1] == month_of[k])
+                (*len)++;
+            return month_of[k];
         }
+    }
     return 0;
 }
 

@@ -3,6 +3,7 @@
  */
 #include <criterion/criterion.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,6 +71,44 @@ Test(dates, iso)
 Test(dates, abbreviated_month_with_dot)
 {
     expect_date("1. sept. 2024", "2024-09-01");
+}
+
+/* Every month's name and abbreviations, in either case; an abbreviation
+ * takes a full stop, a full name ("maj" is one) does not; a longer word
+ * that starts like a month is none. */
+Test(dates, every_month_form)
+{
+    static const struct {
+        const char *form;
+        int month;
+        bool abbrev;
+    } forms[] = {
+        {"januar", 1, false},   {"jan", 1, true},      {"februar", 2, false},  {"feb", 2, true},
+        {"marts", 3, false},    {"mar", 3, true},      {"april", 4, false},    {"apr", 4, true},
+        {"maj", 5, false},      {"juni", 6, false},    {"jun", 6, true},       {"juli", 7, false},
+        {"jul", 7, true},       {"august", 8, false},  {"aug", 8, true},       {"september", 9, false},
+        {"sept", 9, true},      {"sep", 9, true},      {"oktober", 10, false}, {"okt", 10, true},
+        {"november", 11, false}, {"nov", 11, true},    {"december", 12, false}, {"dec", 12, true},
+    };
+    char s[64], want[11], up[16];
+    for (size_t k = 0; k < sizeof forms / sizeof *forms; k++) {
+        snprintf(want, sizeof want, "2024-%02d-03", forms[k].month);
+        snprintf(s, sizeof s, "Mødet 3. %s 2024", forms[k].form);
+        expect_date(s, want);
+        size_t i = 0;
+        for (; forms[k].form[i]; i++)
+            up[i] = (char)(forms[k].form[i] - 32);
+        up[i] = '\0';
+        snprintf(s, sizeof s, "MØDET 3. %s 2024", up);
+        expect_date(s, want);
+        snprintf(s, sizeof s, "Mødet 3. %s. 2024", forms[k].form);
+        if (forms[k].abbrev)
+            expect_date(s, want);
+        else
+            expect_no_date(s);
+        snprintf(s, sizeof s, "Mødet 3. %sa 2024", forms[k].form);
+        expect_no_date(s);
+    }
 }
 
 Test(dates, upper_case_month)

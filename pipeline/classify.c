@@ -423,9 +423,12 @@ bool classify_starts_with_person(const char *s, size_t n)
 bool classify_dangling_end(const char *s, size_t n)
 {
     static const char *const words[] = {"den", "d.", "i", "for", "om", "af", "på", "fra", "til", "og", "ved", NULL};
+    enum { LONGEST = 3 }; /* bytes of the longest word: a longer last word is none */
     size_t b = n;
-    while (b > 0 && s[b - 1] != ' ')
+    while (b > 0 && s[b - 1] != ' ' && n - b <= LONGEST)
         b--;
+    if (n - b > LONGEST)
+        return false;
     for (size_t k = 0; words[k]; k++)
         if (b < n && text_prefix_ci_len(s + b, n - b, words[k]) == n - b)
             return b > 0;

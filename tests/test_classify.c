@@ -63,3 +63,24 @@ Test(classify, prose_is_plain)
         cr_assert_not(classify_maybe_structure(line, (size_t)n), "not plain: \"%.40s…\"", line);
     }
 }
+
+/* A heading a converter cut after a word that cannot end one: every such
+ * word, in either case, ends it dangling; a longer last word, a word that
+ * only starts like one, and a line that is only the word do not. */
+Test(classify, dangling_end)
+{
+    static const char *const words[] = {"den", "d.", "i", "for", "om", "af", "på", "fra", "til", "og", "ved",
+                                        "DEN", "PÅ", "Til"};
+    char s[96];
+    for (size_t k = 0; k < sizeof words / sizeof *words; k++) {
+        snprintf(s, sizeof s, "Beslutning i Sundhedsklyngens styregruppe %s", words[k]);
+        cr_assert(classify_dangling_end(s, strlen(s)), "\"%s\"", s);
+        cr_assert_not(classify_dangling_end(words[k], strlen(words[k])), "\"%s\" alone", words[k]);
+    }
+    static const char *const whole[] = {"Beslutning i styregruppen den 26-04-2024", "Orientering om økonomien",
+                                        "Status på denne", "Drøftelse af forslag", "Punkt til", "Sag dens",
+                                        "Sag ia"};
+    for (size_t k = 0; k < sizeof whole / sizeof *whole; k++)
+        cr_assert_eq(classify_dangling_end(whole[k], strlen(whole[k])), strcmp(whole[k], "Punkt til") == 0, "\"%s\"",
+                     whole[k]);
+}

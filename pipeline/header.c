@@ -187,6 +187,10 @@ void header_find_chair(struct eng *e)
     struct md_doc *doc = e->doc;
     if (doc->meeting.chair)
         return;
+    /* most documents never name the chair so: one search of the text
+     * rather than one per line */
+    if (e->L->slices && text_find_prefix_ci(e->L->text, e->L->text_len, "mødeleder") < 0)
+        return;
     for (size_t i = 0; i < e->L->n; i++) {
         const struct line *l = LN(e, i);
         if (l->len < 10 || l->len > 1000)

@@ -296,6 +296,9 @@ void lines_split(struct arena *a, const char *text, size_t len, lines_structural
                  struct lines *out)
 {
     memset(out, 0, sizeof *out);
+    out->text = text;
+    out->text_len = len;
+    bool copied = false; /* a line built rather than sliced from the text */
     /* pass 1: trimmed lines; a run of blank lines is kept as one, since
      * only "there is a break here" matters downstream.  At most LINES_MAX
      * are kept: past that, the rest is not read.  The array starts at a size that
@@ -371,8 +374,10 @@ void lines_split(struct arena *a, const char *text, size_t len, lines_structural
         in_break = false;
         v[n] = *r;
         brk[n] = 0;
-        if (bars && r->len && has_cells(r->s, r->len))
+        if (bars && r->len && has_cells(r->s, r->len)) {
             flatten_cells(a, &v[n]);
+            copied = true;
+        }
         n++;
     }
     size_t w = wrap_width(v, n);
@@ -454,6 +459,7 @@ void lines_split(struct arena *a, const char *text, size_t len, lines_structural
     }
     out->v = v;
     out->n = n;
+    out->slices = !copied && out->joined_wraps == 0;
     out->first = arena_alloc(a, n + 1);
     for (size_t k = 0; k < n; k++) {
         size_t j = 0;

@@ -30,6 +30,13 @@ struct lines {
     size_t joined_wraps;
     size_t wrap_width;  /* detected hard-wrap width in characters, 0 = not wrapped */
     bool truncated;     /* more than LINES_MAX lines: the rest was not read */
+    /* the text split, and whether every line is a slice of it (none joined
+     * from a hard wrap or flattened from table cells): then a literal that
+     * no line break splits is in some line only if it is in the text, and
+     * one search of the text can stand for a search of every line */
+    const char *text;
+    size_t text_len;
+    bool slices;
     /* per line: its first byte after blanks, ASCII letters in lower case,
      * 0 for a blank line (may be NULL): lets a search for lines starting
      * with a literal jump between candidates with memchr */

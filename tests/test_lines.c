@@ -175,6 +175,7 @@ Test(lines, table_cells_become_text)
     expect_line(&L, 0, "Det indstilles,");
     expect_line(&L, 1, "at dagsorden godkendes.");
     cr_assert_eq(L.v[1].no, 2);
+    cr_assert_not(L.slices, "a flattened line is no slice of the text");
 }
 
 Test(lines, lines_are_trimmed_and_numbered)
@@ -188,6 +189,10 @@ Test(lines, lines_are_trimmed_and_numbered)
     for (size_t i = 0; i < 4; i++)
         cr_assert_eq(L.v[i].no, (int)i + 1);
     cr_assert_eq(L.wrap_width, 0);
+    /* trimmed, every line is still a slice of the text split */
+    cr_assert(L.slices);
+    for (size_t i = 0; i < 4; i++)
+        cr_assert(L.v[i].len == 0 || (L.v[i].s >= L.text && L.v[i].s + L.v[i].len <= L.text + L.text_len), "line %zu", i);
 }
 
 /* ---- hard wraps ---------------------------------------------------------- */
@@ -225,6 +230,7 @@ Test(lines, wrapped_paragraphs_are_rejoined)
         cr_assert_eq(nb[p]->no, first_no[p], "paragraph %zu: no %d, want %d", p, nb[p]->no, first_no[p]);
     }
     cr_assert_gt(L.joined_wraps, 0);
+    cr_assert_not(L.slices, "a joined line is no slice of the text");
     buf_free(&b);
 }
 

@@ -145,8 +145,9 @@ void engine_parse(struct md_doc *doc, const struct lines *L, const struct engine
     for (size_t i = 0; i < L->n; i++) {
         e.plain[i] = L->v[i].len && !classify_maybe_structure(L->v[i].s, L->v[i].len);
         e.known[i] = e.plain[i] ? ENG_NOT_ANY : 0;
-        /* one look for a colon instead of one per kind of label asked */
-        if (!e.plain[i] && !memchr(L->v[i].s, ':', L->v[i].len))
+        /* one look for a colon instead of one per kind of label asked (a
+         * blank line, a third of all, has none without a call) */
+        if (!e.plain[i] && (!L->v[i].len || !memchr(L->v[i].s, ':', L->v[i].len)))
             e.known[i] |= ENG_NOT_LABELLED;
     }
 

@@ -138,7 +138,6 @@ void engine_parse(struct md_doc *doc, const struct lines *L, const struct engine
 {
     struct eng e = {.doc = doc, .L = L, .opts = opts};
     buf_init(&e.tmp, 0);
-    buf_init(&e.sec_text, 0);
     e.scratch = arena_create(); /* throw-away parses: freed below, not kept in the model */
     e.plain = arena_alloc(doc->arena, L->n + 1);
     e.known = arena_alloc(doc->arena, L->n + 1);
@@ -207,6 +206,6 @@ void engine_parse(struct md_doc *doc, const struct lines *L, const struct engine
         }
     }
     buf_free(&e.tmp);
-    buf_free(&e.sec_text);
+    free(e.sec_pieces);
     arena_destroy(e.scratch);
 }

@@ -44,7 +44,8 @@ struct eng {
     struct heading_cand *hc;            /* their candidates */
     size_t nheads;
     struct buf tmp;
-    struct buf sec_text;        /* item_parse's section text, kept from item to item */
+    struct sec_piece *sec_pieces; /* item_parse's section lines, kept from item to item */
+    size_t sec_cap;
     struct arena *scratch;      /* for throw-away parses */
     unsigned char *plain;       /* per line: 1 = prose, no classifier can match */
     unsigned char *known;       /* per line: ENG_NOT_* / ENG_YES_* answers remembered */

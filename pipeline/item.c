@@ -15,11 +15,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The open section: its heading, and its lines as pieces of the document's
+ * lines (not copied), joined with line breaks into the model once, when
+ * the section closes - the text is copied once, not into a buffer first. */
+struct sec_piece {
+    const char *s;
+    size_t n;
+};
+
 struct sec_acc {
     const char *key;
     const char *heading;
     size_t heading_len;
-    struct buf text;
+    struct sec_piece *pieces; /* the engine's, kept from item to item */
+    size_t npieces, cap;
+    size_t len;               /* of the joined text */
     bool open;
 };
 
@@ -29,15 +39,24 @@ static void sec_close(struct eng *e, struct md_item *it, struct sec_acc *sa)
         return;
     sa->open = false;
     struct md_doc *doc = e->doc;
-    if (!sa->heading && sa->text.len == 0)
+    if (!sa->heading && sa->len == 0)
         return;
     struct md_section *s = model_item_add_section(doc, it);
     s->key = sa->key;
     s->heading = sa->heading ? model_strndup(doc, sa->heading, sa->heading_len) : NULL;
-    s->text = model_strndup(doc, sa->text.len ? sa->text.data : "", sa->text.len);
+    char *t = arena_take(doc->arena, sa->len + 1);
+    size_t o = 0;
+    for (size_t k = 0; k < sa->npieces; k++) {
+        t[o] = '\n';
+        o += o != 0;
+        memcpy(t + o, sa->pieces[k].s, sa->pieces[k].n);
+        o += sa->pieces[k].n;
+    }
+    t[o] = '\0';
+    s->text = t;
     /* "JOURNALNUMMER" / "-" or a case number */
     if (sa->heading && !it->case_ref && text_eq_ci(sa->heading, sa->heading_len, "journalnummer") &&
-        classify_case_ref(s->text, strlen(s->text)))
+        classify_case_ref(s->text, o))
         it->case_ref = s->text;
 }
 
@@ -46,24 +65,24 @@ static void sec_open(struct sec_acc *sa, const char *key, const char *heading, s
     sa->key = key;
     sa->heading = heading;
     sa->heading_len = hl;
-    buf_reset(&sa->text);
+    sa->npieces = 0;
+    sa->len = 0;
     sa->open = true;
 }
 
-/* A line to the open section: the separator and the line in one
- * reservation (the body of every item passes through here line by line). */
+/* A line to the open section (the body of every item passes through here
+ * line by line): a piece, and a line break before it unless it is the
+ * first text. */
 static void sec_add(struct sec_acc *sa, const char *s, size_t n)
 {
     if (!sa->open)
         sec_open(sa, "other", NULL, 0);
-    struct buf *b = &sa->text;
-    buf_reserve(b, n + 1); /* no limit on this buffer: cannot fail */
-    char *d = b->data + b->len;
-    *d = '\n';
-    d += b->len != 0;
-    memcpy(d, s, n);
-    d[n] = '\0';
-    b->len = (size_t)(d + n - b->data);
+    if (sa->npieces == sa->cap) {
+        sa->cap = sa->cap ? 2 * sa->cap : 64;
+        sa->pieces = xrealloc(sa->pieces, sa->cap * sizeof *sa->pieces);
+    }
+    sa->pieces[sa->npieces++] = (struct sec_piece){s, n};
+    sa->len += (sa->len != 0) + n;
 }
 
 /* Joins the texts of all sections with the key, separated by a blank line. */
@@ -407,9 +426,9 @@ void item_parse(struct eng *e, size_t k)
     if (it->title)
         it->kind = kind_of_title(it->title, strlen(it->title));
 
-    /* the section buffer is the engine's, so that it grows once per
+    /* the pieces array is the engine's, so that it grows once per
      * document rather than once per item */
-    struct sec_acc sa = {.text = e->sec_text};
+    struct sec_acc sa = {.pieces = e->sec_pieces, .cap = e->sec_cap};
     size_t nonblank = 0;
     bool seen_section = false;
     for (size_t i = from; i < to; i++) {
@@ -500,7 +519,8 @@ void item_parse(struct eng *e, size_t k)
         sec_add(&sa, s, n);
     }
     sec_close(e, it, &sa);
-    e->sec_text = sa.text;
+    e->sec_pieces = sa.pieces;
+    e->sec_cap = sa.cap;
 
     it->recommendation = join_sections(e, it, "recommendation");
     it->decision_text = join_sections(e, it, "decision");

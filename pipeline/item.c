@@ -54,6 +54,7 @@ static void sec_close(struct eng *e, struct md_item *it, struct sec_acc *sa)
     }
     t[o] = '\0';
     s->text = t;
+    s->text_len = o;
     /* "JOURNALNUMMER" / "-" or a case number */
     if (sa->heading && !it->case_ref && text_eq_ci(sa->heading, sa->heading_len, "journalnummer") &&
         classify_case_ref(s->text, o))
@@ -94,7 +95,7 @@ static char *join_sections(struct eng *e, const struct md_item *it, const char *
         if (strcmp(s->key, key) != 0)
             continue;
         const char *t = s->text;
-        size_t tn = strlen(t);
+        size_t tn = s->text_len;
         text_trim(&t, &tn);
         if (tn == 0 || (tn == 1 && (t[0] == '.' || t[0] == '-')))
             continue;
@@ -539,7 +540,7 @@ void item_parse(struct eng *e, size_t k)
     }
     for (size_t i = 0; i < it->nsections; i++) {
         ac.base = it->sections[i].text;
-        amounts_scan(ac.base, strlen(ac.base), on_amount, &ac);
+        amounts_scan(ac.base, it->sections[i].text_len, on_amount, &ac);
     }
     seen_free(&ac.seen);
 }

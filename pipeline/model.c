@@ -476,11 +476,11 @@ static void jw_close(struct jw *w, char c)
 /* A key and its string: with SSE2 and room in the buffer for the worst
  * case, the separator, key and string in one reservation and no call but
  * strlen - the writer's common case, once per field of the model. */
-static inline __attribute__((always_inline)) void jw_kstr_n(struct jw *w, const char *k, size_t kn, const char *v)
+static inline __attribute__((always_inline)) void jw_kstr_vn(struct jw *w, const char *k, size_t kn, const char *v,
+                                                              size_t n)
 {
 #if defined(__SSE2__)
-    size_t n;
-    if (v && (n = strlen(v)) <= JW_DIRECT_MAX) {
+    if (v && n <= JW_DIRECT_MAX) {
         size_t indent = w->pretty ? 1 + 2 * (size_t)w->depth : 0;
         char *o = jw_room(w, 1 + indent + kn + 4 + JW_STR_ROOM(n));
         if (o) {
@@ -501,10 +501,17 @@ static inline __attribute__((always_inline)) void jw_kstr_n(struct jw *w, const 
         }
     }
 #endif
+    (void)n;
     jw_key_n(w, k, kn);
     jw_str(w, v);
 }
-#define jw_kstr(w, k, v) jw_kstr_n(w, k, JW_KEYLEN(k), v)
+/* v and its length, when the model keeps it (n is not read for NULL) */
+#define jw_kstrn(w, k, v, n) jw_kstr_vn(w, k, JW_KEYLEN(k), v, n)
+#define jw_kstr(w, k, v)                                                                                           \
+    do {                                                                                                           \
+        const char *v_ = (v);                                                                                      \
+        jw_kstr_vn(w, k, JW_KEYLEN(k), v_, v_ ? strlen(v_) : 0);                                                   \
+    } while (0)
 
 /* Decimal digits by hand: snprintf's format parsing cost more than the
  * rest of writing the number. */
@@ -564,7 +571,7 @@ static void json_item(struct jw *w, const struct md_item *it)
         jw_open(w, '{');
         jw_kstr(w, "key", s->key);
         jw_kstr(w, "heading", s->heading);
-        jw_kstr(w, "text", s->text);
+        jw_kstrn(w, "text", s->text, s->text_len);
         jw_close(w, '}');
     }
     jw_close(w, ']');

@@ -24,6 +24,7 @@ struct md_section {
     const char *key;     /* static: "summary", "presentation", …, "other" */
     char *heading;       /* as printed */
     char *text;          /* lines joined with '\n'; may be "" */
+    size_t text_len;     /* strlen(text): whoever sets text sets it (the later stages and the JSON writer read it) */
 };
 
 struct md_attachment {

@@ -60,6 +60,7 @@ static struct md_doc *build(void)
     s->key = "summary";
     s->heading = model_strdup(d, "Resumé");
     s->text = model_strdup(d, "Linje 1\nLinje 2\t\x01");
+    s->text_len = strlen(s->text);
     s = model_item_add_section(d, it);
     s->key = "other";
     s->heading = model_strdup(d, "Tom");

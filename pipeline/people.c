@@ -53,12 +53,14 @@ static void sets_fill(struct word_set *set)
 {
     if (set->n > WORD_SET_MAX)
         abort(); /* the lists above outgrew the set */
-    size_t j = 0;
+    size_t j = 0, lens[WORD_SET_MAX];
+    for (size_t k = 0; k < set->n; k++)
+        lens[k] = strlen(set->list[k]);
     for (unsigned c = 0; c < 256; c++) {
         set->at[c] = (unsigned char)j;
         for (size_t k = 0; k < set->n; k++) {
             const char *w = set->list[k];
-            size_t l = strlen(w);
+            size_t l = lens[k];
             if ((unsigned char)w[0] != c)
                 continue;
             if (l >= WORD_SET_BYTES)

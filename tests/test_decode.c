@@ -629,3 +629,30 @@ Test(decode_binary, nul_and_control_in_the_head_at_every_offset)
         cr_assert_eq(expect_error(buf, sizeof buf, 0), DECODE_EBINARY, "off %zu", off);
     }
 }
+
+/* BOM-less UTF-16 is recognised by where its zero bytes are, in texts of
+ * every length from two characters to past the sixteen-byte steps, and
+ * with zeros in the last few bytes (the ones a step does not cover) only:
+ * the count must be the same however the prefix is stepped. */
+Test(decode_utf16, no_bom_at_every_length)
+{
+    static const char base[] = "Dagsorden for m\xC3\xB8" "det i sundhedsklyngen den 3. maj 2024 kl. 14";
+    for (size_t k = 2; k < sizeof base - 1; k++) {
+        if (((unsigned char)base[k - 1] & 0xC0) == 0xC0)
+            continue; /* do not cut the two bytes of a letter */
+        struct bytes src = {(unsigned char *)malloc(k), k};
+        cr_assert_not_null(src.p);
+        memcpy(src.p, base, k);
+        const char *enc[] = {"UTF-16LE", "UTF-16BE"}, *want[] = {"utf-16le", "utf-16be"};
+        for (int e = 0; e < 2; e++) {
+            struct bytes v = convert(&src, enc[e], "", 0);
+            struct decode_result r = must_decode(v.p, v.n);
+            cr_assert_str_eq(r.encoding, want[e], "%zu bytes of %s: %s", k, enc[e], r.encoding);
+            cr_assert_eq(r.len, k, "%zu bytes of %s: %zu decoded", k, enc[e], r.len);
+            cr_assert(memcmp(r.text, base, k) == 0, "%zu bytes of %s", k, enc[e]);
+            free(r.text);
+            free(v.p);
+        }
+        free(src.p);
+    }
+}

@@ -442,9 +442,16 @@ static void take_notes(struct arena *a, struct person *p, struct seg *g)
     }
 }
 
-static void describe(struct arena *a, struct person *p, struct seg *g)
+/* What a segment that is no name says of the person before it: g without
+ * its notes, which take_notes has read into notes (from an empty person). */
+static void describe(struct arena *a, struct person *p, const struct person *notes, struct seg *g)
 {
-    take_notes(a, p, g);
+    p->chair |= notes->chair;
+    p->absent |= notes->absent;
+    if (notes->group)
+        p->group = notes->group;
+    if (!p->note)
+        p->note = notes->note;
     if (!g->n)
         return;
     const char *grp = NULL;
@@ -490,7 +497,7 @@ size_t people_parse(struct arena *a, const char *text, size_t n, struct person *
             continue;
         }
         if (cur)
-            describe(a, cur, &g);
+            describe(a, cur, &probe, &bare);
     }
     return k;
 }

@@ -102,16 +102,17 @@ static void sets_init(void)
     text_stems_init(&note_stems, note_words);
 }
 
-/* Does s[0..n) (n <= 128) hold a byte no name holds, and where are its
- * blanks (bit i of blank[i / 64])?  One pass, sixteen bytes a step: the
- * word loop then walks the words by their bits instead of a branch per
- * byte, which mispredicted at every word's end. */
-static bool scan_name(const char *s, size_t n, uint64_t blank[2])
+/* Does s[0..n) (n <= 128) hold a byte no name holds, where are its blanks
+ * (bit i of blank[i / 64]), and is one of them a space (*space)?  One
+ * pass, sixteen bytes a step: the word loop then walks the words by their
+ * bits instead of a branch per byte, which mispredicted at every word's
+ * end. */
+static bool scan_name(const char *s, size_t n, uint64_t blank[2], bool *space)
 {
     blank[0] = blank[1] = 0;
 #if defined(__SSE2__)
     if (n >= 16) {
-        __m128i bad = _mm_setzero_si128();
+        __m128i bad = _mm_setzero_si128(), spaces = _mm_setzero_si128();
         for (size_t k = 0;; k += 16) {
             if (k + 16 > n)
                 k = n - 16;
@@ -120,7 +121,9 @@ static bool scan_name(const char *s, size_t n, uint64_t blank[2])
                                                  _mm_or_si128(_mm_or_si128(bytes_eq16(v, '('), bytes_eq16(v, ')')),
                                                               _mm_or_si128(bytes_eq16(v, ':'), bytes_eq16(v, ',')))));
             bad = _mm_or_si128(bad, _mm_or_si128(bytes_eq16(v, ';'), bytes_eq16(v, '/')));
-            uint64_t b = (unsigned)_mm_movemask_epi8(_mm_or_si128(bytes_eq16(v, ' '), bytes_eq16(v, '\t')));
+            __m128i sp = bytes_eq16(v, ' ');
+            spaces = _mm_or_si128(spaces, sp);
+            uint64_t b = (unsigned)_mm_movemask_epi8(_mm_or_si128(sp, bytes_eq16(v, '\t')));
             if (k < 64) {
                 blank[0] |= b << k;
                 if (k > 48)
@@ -131,14 +134,18 @@ static bool scan_name(const char *s, size_t n, uint64_t blank[2])
             if (k + 16 >= n)
                 break;
         }
+        *space = _mm_movemask_epi8(spaces) != 0;
         return _mm_movemask_epi8(bad) != 0;
     }
 #endif
     unsigned char bad = 0;
+    bool sp = false;
     for (size_t k = 0; k < n; k++) {
         bad |= never_in_name[(unsigned char)s[k]];
+        sp |= s[k] == ' ';
         blank[k / 64] |= (uint64_t)is_blank(s[k]) << (k % 64);
     }
+    *space = sp;
     return bad != 0;
 }
 
@@ -181,13 +188,14 @@ bool people_is_name(const char *s, size_t n)
 {
     text_trim(&s, &n);
     /* cheap rejections first: most segments tested are not names */
-    if (n < 4 || n > 80 || !text_is_upper_at(s, n, 0) || !memchr(s, ' ', n))
+    if (n < 4 || n > 80 || !text_is_upper_at(s, n, 0))
         return false;
     once_run(&sets_once, sets_init);
-    /* a byte no name holds rejects the segment whatever its words are:
-     * one pass, no branch per byte */
+    /* a byte no name holds rejects the segment whatever its words are, and
+     * so does the lack of a space: one pass, no branch per byte */
     uint64_t blank[2];
-    if (scan_name(s, n, blank))
+    bool space;
+    if (scan_name(s, n, blank, &space) || !space)
         return false;
     /* the words' bytes: not blank, and within the segment */
     uint64_t word[2] = {~blank[0] & (n >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << n) - 1),
@@ -207,7 +215,7 @@ bool people_is_name(const char *s, size_t n)
         if (text_is_upper_at(w, wn, 0)) {
             /* "S." initials are fine; an all-caps word of 2+ letters is an
              * abbreviation (PLO, AC), not a name. */
-            if (wn >= 2 && text_is_all_caps(w, wn) && !(wn == 2 && w[1] == '.'))
+            if (wn >= 2 && (unsigned char)(w[1] - 'a') >= 26 && text_is_all_caps(w, wn) && !(wn == 2 && w[1] == '.'))
                 return false;
             caps++;
         } else if (!word_in(w, wn, &particle_set)) {

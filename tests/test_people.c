@@ -176,6 +176,11 @@ Test(people_is_name, not_names)
     cr_assert(!is_name("Bo"));
     cr_assert(!is_name("Punkt 3 Orientering"));
     cr_assert(!is_name("deltog fra punkt"));
+    /* words apart by tabs only are cells of a table, not a name - short
+     * and at the length where the name test goes sixteen bytes a step */
+    cr_assert(!is_name("Anne\tJensen"));
+    cr_assert(!is_name("Anne-Marie\tVestergaard\tJensen"));
+    cr_assert(is_name("Anne-Marie Vestergaard\tJensen"));
 }
 
 /* A digit or list punctuation anywhere rules a name out, at every

@@ -69,6 +69,14 @@ size_t layout_count_prefix(const struct lines *L, const char *lit, size_t max)
     return c;
 }
 
+size_t layout_next_prefix(const struct lines *L, const char *lit, size_t i)
+{
+    for (; (i = next_candidate(L, lit, i, L->n)) < L->n; i++)
+        if (L->v[i].len && text_prefix_ci(L->v[i].s, L->v[i].len, lit))
+            return i;
+    return L->n;
+}
+
 size_t layout_count_equal(const struct lines *L, const char *lit, size_t max)
 {
     size_t c = 0, n = max && max < L->n ? max : L->n;

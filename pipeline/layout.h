@@ -29,5 +29,9 @@ const struct layout *layout_by_name(const char *name);
  * (case-insensitive), looking at the first max lines (0 = all). */
 size_t layout_count_prefix(const struct lines *L, const char *lit, size_t max);
 size_t layout_count_equal(const struct lines *L, const char *lit, size_t max);
+/* The first line at or after i that starts with lit (case-insensitive), or
+ * L->n: for a detector that looks further at such lines, without a test of
+ * every line. */
+size_t layout_next_prefix(const struct lines *L, const char *lit, size_t i);
 
 #endif

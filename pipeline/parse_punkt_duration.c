@@ -10,9 +10,9 @@
 static int detect(const struct lines *L)
 {
     size_t punkt = 0, timed = 0;
-    for (size_t i = 0; i < L->n; i++) {
+    for (size_t i = layout_next_prefix(L, "punkt ", 0); i < L->n; i = layout_next_prefix(L, "punkt ", i + 1)) {
         const struct line *l = &L->v[i];
-        if (l->len < 8 || !text_prefix_ci(l->s, l->len, "punkt "))
+        if (l->len < 8)
             continue;
         punkt++;
         size_t e = l->len;

@@ -215,7 +215,7 @@ bool people_is_name(const char *s, size_t n)
         if (text_is_upper_at(w, wn, 0)) {
             /* "S." initials are fine; an all-caps word of 2+ letters is an
              * abbreviation (PLO, AC), not a name. */
-            if (wn >= 2 && (unsigned char)(w[1] - 'a') >= 26 && text_is_all_caps(w, wn) && !(wn == 2 && w[1] == '.'))
+            if (wn >= 2 && text_is_all_caps(w, wn) && !(wn == 2 && w[1] == '.'))
                 return false;
             caps++;
         } else if (!word_in(w, wn, &particle_set)) {

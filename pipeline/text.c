@@ -428,7 +428,7 @@ size_t text_count_words(const char *s, size_t n)
     return w;
 }
 
-bool text_is_all_caps(const char *s, size_t n)
+bool text_is_all_caps_rest(const char *s, size_t n)
 {
     size_t upper = 0;
     for (size_t i = 0; i < n; i++) {

@@ -220,8 +220,16 @@ size_t text_count_words(const char *s, size_t n);
 size_t text_count_words_upto(const char *s, size_t n, size_t limit);
 
 /* Does every letter-word start upper-case and is there no lower-case letter
- * anywhere?  ("VELKOMST OG GODKENDELSE") */
-bool text_is_all_caps(const char *s, size_t n);
+ * anywhere?  ("VELKOMST OG GODKENDELSE")  Inline for the usual answer: a
+ * lower-case ASCII letter in the first two bytes ("Jensen", "Det …") says
+ * no before the walk, which would say so at that byte. */
+bool text_is_all_caps_rest(const char *s, size_t n);
+static inline bool text_is_all_caps(const char *s, size_t n)
+{
+    if (n >= 2 && ((unsigned char)(s[0] - 'a') < 26u || (unsigned char)(s[1] - 'a') < 26u))
+        return false;
+    return text_is_all_caps_rest(s, n);
+}
 
 /* The position of the first ASCII digit in s[i..n), or n.  Eight bytes at
  * a time: in running text digits are rare, and scanners that look for

@@ -119,6 +119,25 @@ Test(text, word_bytes_and_prefixes)
     cr_assert_not(text_is_all_caps("A 1", 3));
 }
 
+/* The inline answer of text_is_all_caps is the walk's: over short random
+ * texts of capitals, lower case, digits, Latin-1 letters of either case and
+ * stray lead bytes, both say the same (a shortcut that looked at the third
+ * byte, or took a capital for a lower-case letter, would not). */
+Test(text, all_caps_inline_answer_is_the_walks)
+{
+    static const char *const units[] = {"A", "b", "Z", "z", "1", " ", ".", "\xC3\x98", "\xC3\xB8", "\xC3", "a", "PLO"};
+    char s[16];
+    uint64_t x = 0x2545F4914F6CDD1Du;
+    size_t yes = 0;
+    for (int round = 0; round < 20000; round++) {
+        size_t n = random_text(s, 1 + next_random(&x) % 6, units, sizeof units / sizeof *units, &x);
+        bool got = text_is_all_caps(s, n), want = text_is_all_caps_rest(s, n);
+        cr_assert_eq(got, want, "\"%.*s\": %d, the walk says %d", (int)n, s, got, want);
+        yes += want;
+    }
+    cr_assert_gt(yes, 500, "the texts must hold all-caps ones too (%zu)", yes);
+}
+
 /* The case-insensitive prefix test, by its definition: each byte of s is
  * folded (ASCII capitals, and Latin-1 capitals after a 0xC3 lead but not
  * ×) and must equal the literal's byte. */

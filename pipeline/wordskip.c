@@ -160,8 +160,9 @@ enum {
            ((h) == 0xC || (h) == 0xE ? CL_C2E2 : 0) | ((h) == 0xF ? CL_F5FF : 0) | ((h) == 0xC ? CL_C3 : 0))
 #define TAB16_(F) F(0), F(1), F(2), F(3), F(4), F(5), F(6), F(7), F(8), F(9), F(10), F(11), F(12), F(13), F(14), F(15)
 
-__attribute__((target("avx2"))) static void classify_avx2(const unsigned char *t, const struct wordskip_pairs *pl,
-                                                          struct classes *c)
+__attribute__((target("avx2"), always_inline)) static inline void classify_avx2(const unsigned char *t,
+                                                                              const struct wordskip_pairs *pl,
+                                                                              struct classes *c)
 {
     const __m256i lo_tab = _mm256_setr_epi8(TAB16_(LO_), TAB16_(LO_));
     const __m256i hi_tab = _mm256_setr_epi8(TAB16_(HI_), TAB16_(HI_));
@@ -210,21 +211,15 @@ __attribute__((target("avx2"))) static void classify_avx2(const unsigned char *t
 #undef TAB16_
 #endif
 
-/* The masks of the block at c->t + b (b + 64 < c->len). */
-static void classify_block(struct wordskip_cursor *c, size_t b)
+/* What a classified block leaves for the scan: the work and blank masks
+ * from the byte classes m of the block at c->t + b.  Inlined into each
+ * classifier, so that the classes stay in registers. */
+static inline __attribute__((always_inline)) void block_finish(struct wordskip_cursor *c, size_t b,
+                                                               const struct classes *mp, bool listed)
 {
-    struct classes m = {0, 0, 0, 0, 0, 0, 0, 0, 0};
+    const struct classes m = *mp;
     const unsigned char *t = c->t + b;
     const struct wordskip_pairs *pl = c->pairs;
-    bool listed = false;
-#if WORDSKIP_HAVE_AVX2
-    if (c->isa == WORDSKIP_AVX2) {
-        classify_avx2(t, pl, &m);
-        listed = pl->listed;
-    } else
-#endif
-        for (unsigned k = 0; k < 64; k += 16)
-            classify16(t + k, k, &m);
     uint64_t carry = b > 0 ? word_byte(t[-1]) : 0;
     uint64_t starts = m.word & ~((m.word << 1) | carry);
     /* a number needs the byte loop only where a postcode may start: four
@@ -266,6 +261,30 @@ static void classify_block(struct wordskip_cursor *c, size_t b)
     c->block = b;
     c->work = work | m.hard;
     c->blank = ~m.word & ~m.hard;
+}
+
+#if WORDSKIP_HAVE_AVX2
+__attribute__((target("avx2"))) static void classify_block_avx2(struct wordskip_cursor *c, size_t b)
+{
+    struct classes m;
+    classify_avx2(c->t + b, c->pairs, &m);
+    block_finish(c, b, &m, c->pairs->listed);
+}
+#endif
+
+/* The masks of the block at c->t + b (b + 64 < c->len). */
+static void classify_block(struct wordskip_cursor *c, size_t b)
+{
+#if WORDSKIP_HAVE_AVX2
+    if (c->isa == WORDSKIP_AVX2) {
+        classify_block_avx2(c, b);
+        return;
+    }
+#endif
+    struct classes m = {0, 0, 0, 0, 0, 0, 0, 0, 0};
+    for (unsigned k = 0; k < 64; k += 16)
+        classify16(c->t + b + k, k, &m);
+    block_finish(c, b, &m, false);
 }
 
 size_t wordskip_next(struct wordskip_cursor *c, size_t p, size_t *stop)

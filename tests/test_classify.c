@@ -84,3 +84,22 @@ Test(classify, dangling_end)
         cr_assert_eq(classify_dangling_end(whole[k], strlen(whole[k])), strcmp(whole[k], "Punkt til") == 0, "\"%s\"",
                      whole[k]);
 }
+
+/* "Who indstiller" opens the recommendation, however the line ends
+ * (comma, colon, full stop, blanks after them, capitals); another last
+ * word does not. */
+Test(classify, who_recommends_heads_the_recommendation)
+{
+    static const char *const yes[] = {"Administrationen indstiller", "Administrationen indstiller,",
+                                      "Formandskabet indstiller:", "Sekretariatet indstiller .",
+                                      "Sekretariatet INDSTILLER", "Styregruppen indstiller,\t"};
+    static const char *const no[] = {"Administrationen indstillede", "Administrationen indstiller ikke",
+                                     "Administrationen anbefaler:", "indstiller", "Det er ikke sikkert, at udvalget indstiller"};
+    struct section_match m;
+    for (size_t k = 0; k < sizeof yes / sizeof *yes; k++) {
+        cr_assert(sections_match(yes[k], strlen(yes[k]), &m), "\"%s\"", yes[k]);
+        cr_assert_str_eq(m.key, "recommendation", "\"%s\": %s", yes[k], m.key);
+    }
+    for (size_t k = 0; k < sizeof no / sizeof *no; k++)
+        cr_assert(!sections_match(no[k], strlen(no[k]), &m) || strcmp(m.key, "recommendation") != 0, "\"%s\"", no[k]);
+}

@@ -515,10 +515,14 @@ void text_stems_init(struct text_stems *st, const char *const *stems)
     st->n = 0;
     while (stems[st->n])
         st->n++;
+    memset(st->first, 0, sizeof st->first);
+    memset(st->second, 0, sizeof st->second);
+    memset(st->any, 0, sizeof st->any);
     for (int k = 0; k < st->n && k < TEXT_STEMS_VECTOR; k++) {
+        bool one = stems[k][1] == '\0';
         memset(st->first[k], stems[k][0] | 0x20, 16);
-        memset(st->second[k], stems[k][1] | 0x20, 16);
-        st->one[k] = stems[k][1] == '\0';
+        memset(st->second[k], one ? 0xFF : stems[k][1] | 0x20, 16);
+        memset(st->any[k], one ? 0xFF : 0, 16);
     }
 }
 
@@ -533,11 +537,14 @@ static unsigned stem_starts16(const char *w, const struct text_stems *st)
     __m128i v = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)w), b5);
     __m128i nx = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(w + 1)), b5);
     __m128i hit = _mm_setzero_si128();
-    for (int k = 0; k < st->n; k++) {
+    /* every slot, without a branch: an unused one's first byte is 0, which
+     * no byte with bit 5 set equals; a one-byte stem's second is "any"
+     * (0xFF, with nx ORed to 0xFF by the mask) */
+    for (int k = 0; k < TEXT_STEMS_VECTOR; k++) {
         __m128i first = _mm_cmpeq_epi8(v, _mm_load_si128((const __m128i *)(const void *)st->first[k]));
-        if (!st->one[k])
-            first = _mm_and_si128(first, _mm_cmpeq_epi8(nx, _mm_load_si128((const __m128i *)(const void *)st->second[k])));
-        hit = _mm_or_si128(hit, first);
+        __m128i any = _mm_load_si128((const __m128i *)(const void *)st->any[k]);
+        __m128i second = _mm_cmpeq_epi8(_mm_or_si128(nx, any), _mm_load_si128((const __m128i *)(const void *)st->second[k]));
+        hit = _mm_or_si128(hit, _mm_and_si128(first, second));
     }
     return (unsigned)_mm_movemask_epi8(hit);
 }
@@ -552,6 +559,26 @@ int text_stems_find(const struct text_stems *st, const char *s, size_t n)
      * no stem costs a few compares per sixteen bytes, not a branch at each
      * word's start and end.  The last starts take one more window: the
      * text's last seventeen bytes, or a padded copy of a shorter text. */
+    if (st->n > 0 && st->n <= TEXT_STEMS_VECTOR && n >= 17 && n <= 65) {
+        /* A short line, the usual question: four windows, the later ones
+         * moved back to end at the last start that has a next byte, so
+         * their number does not depend on the length (a loop over the
+         * windows mispredicted its exit on most lines); their starts in
+         * one mask, tried in order. */
+        size_t last = n - 17;
+        size_t o1 = last < 16 ? last : 16;
+        uint64_t m = (uint64_t)stem_starts16(s, st) | (uint64_t)stem_starts16(s + o1, st) << o1;
+        if (n > 33) {
+            size_t o2 = last < 32 ? last : 32, o3 = last < 48 ? last : 48;
+            m |= (uint64_t)stem_starts16(s + o2, st) << o2 | (uint64_t)stem_starts16(s + o3, st) << o3;
+        }
+        for (; m; m &= m - 1) {
+            int k = stem_at(s, n, (size_t)__builtin_ctzll(m), stems);
+            if (k >= 0)
+                return k;
+        }
+        return stem_at(s, n, n - 1, stems);
+    }
     if (st->n > 0 && st->n <= TEXT_STEMS_VECTOR) {
         size_t i = 0;
         for (; i + 17 <= n; i += 16)

@@ -190,8 +190,8 @@ struct text_stems {
     const char *const *list;
     int n;
     _Alignas(16) unsigned char first[TEXT_STEMS_VECTOR][16];  /* stem k's first byte | 0x20, 16 times */
-    _Alignas(16) unsigned char second[TEXT_STEMS_VECTOR][16]; /* and its second */
-    bool one[TEXT_STEMS_VECTOR];                              /* stem k is one byte */
+    _Alignas(16) unsigned char second[TEXT_STEMS_VECTOR][16]; /* and its second (0xFF: any) */
+    _Alignas(16) unsigned char any[TEXT_STEMS_VECTOR][16];    /* 0xFF: stem k is one byte */
 };
 void text_stems_init(struct text_stems *st, const char *const *stems);
 int text_stems_find(const struct text_stems *st, const char *s, size_t n);

@@ -3,6 +3,7 @@
  */
 #include "amounts.h"
 #include "text.h"
+#include "util.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -81,22 +82,38 @@ static size_t skip_blanks(const char *s, size_t n, size_t i)
     return i;
 }
 
+/* Multiplier words, each before the words it begins, and their factors. */
+static const char *const mult_words[] = {"millioner", "million", "mio", "mill", "milliarder", "milliard", "mia", "mrd"};
+static const long long mult_of[] = {1000000, 1000000, 1000000, 1000000, 1000000000, 1000000000, 1000000000, 1000000000};
+#define MULT_WORDS (sizeof mult_words / sizeof *mult_words)
+
+/* The words by their first two bytes: a word after a number ("med",
+ * "maj", "minutter") meets only those it may begin. */
+static struct text_lits mult_ix;
+static struct once mult_once = ONCE_INIT;
+
+static void mult_ix_init(void)
+{
+    text_lits_init(&mult_ix, mult_words, MULT_WORDS);
+}
+
 /* A multiplier word at s[i..): mio./mia./million(er)/milliard(er). */
 static long long multiplier_at(const char *s, size_t n, size_t i, size_t *len)
 {
     if (i >= n || (s[i] != 'm' && s[i] != 'M'))
         return 0; /* every multiplier word starts with m */
-    static const struct { const char *w; long long m; } words[] = {
-        {"millioner", 1000000}, {"million", 1000000}, {"mio", 1000000}, {"mill", 1000000},
-        {"milliarder", 1000000000}, {"milliard", 1000000000}, {"mia", 1000000000}, {"mrd", 1000000000},
-    };
-    for (size_t k = 0; k < sizeof words / sizeof *words; k++) {
-        size_t l = text_prefix_ci_len(s + i, n - i, words[k].w);
+    char f2[2];
+    text_first2(s + i, n - i, f2);
+    once_run(&mult_once, mult_ix_init);
+    unsigned b = text_lits_bucket(f2);
+    for (size_t j = mult_ix.at[b]; j < mult_ix.at[b + 1]; j++) {
+        size_t k = mult_ix.k[j];
+        size_t l = text_quad_may_match(&mult_ix.quad[k], s + i, n - i) ? text_prefix_ci_len(s + i, n - i, mult_words[k]) : 0;
         if (l && !text_is_word_at(s, n, i + l)) {
             if (i + l < n && s[i + l] == '.')
                 l++;
             *len = l;
-            return words[k].m;
+            return mult_of[k];
         }
     }
     return 0;

@@ -227,3 +227,26 @@ Test(amounts, unit_at_end_of_unterminated_buffer)
     cr_assert_eq(f.m[0].len, 6);
     free(s);
 }
+
+/* Every multiplier word, in either case, with and without its full stop,
+ * before or without "kr."; a longer word that starts like one is none. */
+Test(amounts, every_multiplier_word)
+{
+    static const struct {
+        const char *w;
+        long long m;
+    } words[] = {
+        {"millioner", 1000000},     {"million", 1000000},       {"mio", 1000000},  {"mill", 1000000},
+        {"milliarder", 1000000000}, {"milliard", 1000000000},   {"mia", 1000000000}, {"mrd", 1000000000},
+        {"MIO", 1000000},           {"Milliarder", 1000000000}, {"MRD", 1000000000},
+    };
+    char s[64];
+    for (size_t k = 0; k < sizeof words / sizeof *words; k++) {
+        snprintf(s, sizeof s, "3 %s kr.", words[k].w);
+        expect_one(s, 3 * words[k].m, s);
+        snprintf(s, sizeof s, "3 %s.", words[k].w);
+        expect_one(s, 3 * words[k].m, s);
+        snprintf(s, sizeof s, "3 %ss kr.", words[k].w); /* "3 mios kr.": no multiplier */
+        expect_none(s);
+    }
+}

@@ -5,6 +5,7 @@
  * (each once) and amounts.
  */
 #include "engine_internal.h"
+#include "bytes.h"
 #include "amounts.h"
 #include "outcome.h"
 #include "sections.h"
@@ -121,23 +122,48 @@ struct seen {
     int idx0[SEEN_INLINE];
 };
 
+/* ASCII capitals of eight bytes to lower case, without a branch per byte
+ * (each byte's top bit says whether its low seven are in A..Z). */
+static uint64_t fold8(uint64_t v)
+{
+    uint64_t x = v & ~BYTES_HIGHS;
+    uint64_t up = (x + BYTES_ONES * (0x80 - 'A')) & ~(x + BYTES_ONES * (0x80 - 'Z' - 1)) & ~v & BYTES_HIGHS;
+    return v | (up >> 2);
+}
+
+static uint64_t seen_mix(uint64_t h, uint64_t w)
+{
+    h = (h ^ w) * 0xBF58476D1CE4E5B9ULL;
+    return h ^ (h >> 31);
+}
+
+/* The key of a title or amount as written, ASCII case folded: eight bytes
+ * a step (the last eight overlapping the step before when the length is
+ * no multiple of eight; the length is in the key). */
 static uint64_t seen_key(const char *s, size_t n)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 'A' && c <= 'Z')
-            c = (unsigned char)(c + 32);
-        h = (h ^ c) * 1099511628211ULL;
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        h = seen_mix(h, fold8(bytes_load8(s + i)));
+    if (i < n) {
+        uint64_t w = 0;
+        if (n >= 8) {
+            w = bytes_load8(s + n - 8);
+        } else {
+            for (size_t k = 0; k < n; k++)
+                w |= (uint64_t)(unsigned char)s[k] << (8 * k);
+        }
+        h = seen_mix(h, fold8(w));
     }
     return h | 1;
 }
 
-static long seen_find(const struct seen *t, const char *s, size_t n)
+/* The index kept under key k, or -1. */
+static long seen_find(const struct seen *t, uint64_t k)
 {
     if (!t->cap)
         return -1;
-    uint64_t k = seen_key(s, n);
     for (size_t i = k & (t->cap - 1); t->key[i]; i = (i + 1) & (t->cap - 1))
         if (t->key[i] == k)
             return t->idx[i];
@@ -154,7 +180,7 @@ static void seen_put(struct seen *t, uint64_t k, int idx)
     t->n++;
 }
 
-static void seen_add(struct seen *t, const char *s, size_t n, size_t idx)
+static void seen_add(struct seen *t, uint64_t k, size_t idx)
 {
     if (!t->cap) {
         t->cap = SEEN_INLINE;
@@ -177,7 +203,7 @@ static void seen_add(struct seen *t, const char *s, size_t n, size_t idx)
             free(oidx);
         }
     }
-    seen_put(t, seen_key(s, n), (int)idx);
+    seen_put(t, k, (int)idx);
 }
 
 static void seen_free(struct seen *t)
@@ -242,14 +268,15 @@ static void add_attachments(struct eng *e, struct md_item *it, const char *text,
         if (!n || it->nattachments >= MAX_ITEM_ATTACHMENTS)
             continue;
         /* listed twice (before the item and in its Bilag section): once */
-        long k = seen_find(seen, s, n);
+        uint64_t key = seen_key(s, n);
+        long k = seen_find(seen, key);
         if (k >= 0) {
             struct md_attachment *a = &it->attachments[k];
             if (!a->doc_ref && ref)
                 a->doc_ref = model_strndup(e->doc, ref, refn);
             continue;
         }
-        seen_add(seen, s, n, it->nattachments);
+        seen_add(seen, key, it->nattachments);
         struct md_attachment *a = model_item_add_attachment(e->doc, it);
         a->title = model_strndup(e->doc, s, n);
         a->doc_ref = ref ? model_strndup(e->doc, ref, refn) : NULL;
@@ -270,9 +297,10 @@ static void on_amount(void *ctx, const struct amount_match *m)
     const char *t = ac->base + m->start;
     if (it->namounts >= MAX_ITEM_AMOUNTS)
         return;
-    if (seen_find(&ac->seen, t, m->len) >= 0)
+    uint64_t key = seen_key(t, m->len);
+    if (seen_find(&ac->seen, key) >= 0)
         return; /* the same amount, written the same way, once per item */
-    seen_add(&ac->seen, t, m->len, it->namounts);
+    seen_add(&ac->seen, key, it->namounts);
     struct md_amount *a = model_item_add_amount(ac->e->doc, it);
     a->dkk = m->dkk;
     a->text = model_strndup(ac->e->doc, t, m->len);

@@ -192,3 +192,31 @@ Test(layouts, every_section_heading_is_found)
     }
     cr_assert_gt(found, 40, "only %zu headings found", found);
 }
+
+/* An attachment or amount written twice in an item is kept once, whatever
+ * the case of its ASCII letters; one that differs in any byte (here the
+ * last of 35) is another. */
+Test(layouts, repeated_attachments_and_amounts_count_once)
+{
+    static const char text[] = "REFERAT Sundhedsklynge Test d. 05-03-2024\n\nMødested Rådhuset\n\n"
+                               "Punkt 1: Budget 2025\n\nSagsfremstilling\n\n"
+                               "Rammen er 1,5 mio. kr. og igen 1,5 mio. kr. samt 1,5 MIO. KR. og 2 mio. kr. "
+                               "og 12.500.000 kr.\n\nBilag\n\n"
+                               "Bilag 1. Budgetoversigt for klyngen\nBILAG 1. BUDGETOVERSIGT FOR KLYNGEN\n"
+                               "Bilag 1. Budgetoversigt for klynger\nBilag 2. Tidsplan\n\nBeslutning\n\nGodkendt.\n";
+    enum stage_result r;
+    struct md_doc *d = pipeline_run((const unsigned char *)text, sizeof text - 1, "dedupe.txt", NULL, NULL, &r);
+    cr_assert_not_null(d);
+    cr_assert_geq(d->nitems, 1);
+    const struct md_item *it = &d->items[0];
+    static const char *const titles[] = {"Bilag 1. Budgetoversigt for klyngen", "Bilag 1. Budgetoversigt for klynger",
+                                         "Bilag 2. Tidsplan"};
+    cr_assert_eq(it->nattachments, 3, "%zu attachments", it->nattachments);
+    for (size_t k = 0; k < 3; k++)
+        cr_assert_str_eq(it->attachments[k].title, titles[k]);
+    static const long long dkk[] = {1500000, 2000000, 12500000};
+    cr_assert_eq(it->namounts, 3, "%zu amounts", it->namounts);
+    for (size_t k = 0; k < 3; k++)
+        cr_assert_eq(it->amounts[k].dkk, dkk[k], "amount %zu: %lld", k, it->amounts[k].dkk);
+    model_destroy(d);
+}

@@ -155,7 +155,12 @@ static inline bool is_digit(char c)
 
 /* toc.c */
 void toc_find(struct eng *e);
-bool toc_contains(struct eng *e, size_t i);
+/* Is line i in the table of contents?  Inline: the roll and the chain ask
+ * it of every line. */
+static inline bool toc_contains(const struct eng *e, size_t i)
+{
+    return i >= e->toc_first && i <= e->toc_last;
+}
 bool toc_matches(const char *a, size_t an, const char *b, size_t bn);
 /* chain.c: fills e->heads / e->hc / e->nheads */
 void chain_find_items(struct eng *e);

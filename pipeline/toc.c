@@ -54,11 +54,6 @@ void toc_find(struct eng *e)
     }
 }
 
-bool toc_contains(struct eng *e, size_t i)
-{
-    return i >= e->toc_first && i <= e->toc_last;
-}
-
 /* Compares a heading title with a TOC title: equal after folding, or one a
  * prefix of the other (TOCs truncate long titles). */
 bool toc_matches(const char *a, size_t an, const char *b, size_t bn)

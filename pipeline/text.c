@@ -379,33 +379,6 @@ void text_lits_init(struct text_lits *ix, const char *const *lits, size_t n)
     }
 }
 
-bool text_is_upper_at(const char *s, size_t n, size_t i)
-{
-    if (i >= n)
-        return false;
-    unsigned char c = (unsigned char)s[i];
-    if (c >= 'A' && c <= 'Z')
-        return true;
-    if (c == 0xC3 && i + 1 < n) {
-        unsigned char d = (unsigned char)s[i + 1];
-        return d >= 0x80 && d <= 0x9E && d != 0x97;
-    }
-    return false;
-}
-
-bool text_is_lower_at(const char *s, size_t n, size_t i)
-{
-    if (i >= n)
-        return false;
-    unsigned char c = (unsigned char)s[i];
-    if (c >= 'a' && c <= 'z')
-        return true;
-    if (c == 0xC3 && i + 1 < n) {
-        unsigned char d = (unsigned char)s[i + 1];
-        return d >= 0x9F && d <= 0xBF && d != 0xB7;
-    }
-    return false;
-}
 
 void text_trim_punct(const char **s, size_t *n, const char *punct)
 {

@@ -96,9 +96,30 @@ static inline long text_find_prefix_ci(const char *s, size_t n, const char *lit)
     return text_find_prefix_ci_n(s, n, lit, strlen(lit));
 }
 
-/* Is c an upper-case letter at s[i] (ASCII or Latin-1 ÆØÅÉ…)? */
-bool text_is_upper_at(const char *s, size_t n, size_t i);
-bool text_is_lower_at(const char *s, size_t n, size_t i);
+/* Is there an upper-case (lower-case) letter at s[i], ASCII or Latin-1
+ * (ÆØÅÉ…)?  Inline: the parsers ask it of nearly every line's first byte. */
+static inline bool text_is_upper_at(const char *s, size_t n, size_t i)
+{
+    if (i >= n)
+        return false;
+    unsigned char c = (unsigned char)s[i];
+    if (c == 0xC3 && i + 1 < n) {
+        unsigned char d = (unsigned char)s[i + 1];
+        return d >= 0x80 && d <= 0x9E && d != 0x97;
+    }
+    return (unsigned char)(c - 'A') < 26u;
+}
+static inline bool text_is_lower_at(const char *s, size_t n, size_t i)
+{
+    if (i >= n)
+        return false;
+    unsigned char c = (unsigned char)s[i];
+    if (c == 0xC3 && i + 1 < n) {
+        unsigned char d = (unsigned char)s[i + 1];
+        return d >= 0x9F && d <= 0xBF && d != 0xB7;
+    }
+    return (unsigned char)(c - 'a') < 26u;
+}
 
 /* The first two bytes of s folded, for a cheap pre-check against many
  * lower-case literals: text_first2_may_match(f, lit) is false only when

@@ -883,12 +883,19 @@ static size_t norm_key(const char *s, size_t n, char *out, size_t outsz)
     return o;
 }
 
+/* The first byte before strcmp: asked of every cluster for each word of a
+ * committee's name, and nearly every name differs at once. */
+static bool same_key(const char *a, const char *b)
+{
+    return a[0] == b[0] && strcmp(a, b) == 0;
+}
+
 static bool cluster_has(const struct gaz_cluster *c, const char *key)
 {
-    if (strcmp(c->key, key) == 0)
+    if (same_key(c->key, key))
         return true;
     for (size_t i = 0; i < c->nalias; i++)
-        if (strcmp(c->alias[i], key) == 0)
+        if (same_key(c->alias[i], key))
             return true;
     return false;
 }
@@ -912,7 +919,7 @@ static const char *cluster_exact(const char *key, enum gaz_region region)
                 inregion = c;
             ninregion++;
         }
-        if (!named && strcmp(c->key, key) == 0)
+        if (!named && same_key(c->key, key))
             named = c;
     }
     if (nfound == 0)

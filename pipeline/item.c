@@ -93,7 +93,7 @@ static char *join_sections(struct eng *e, const struct md_item *it, const char *
     buf_reset(&e->tmp);
     for (size_t i = 0; i < it->nsections; i++) {
         const struct md_section *s = &it->sections[i];
-        if (strcmp(s->key, key) != 0)
+        if (s->key[0] != key[0] || strcmp(s->key, key) != 0)
             continue;
         const char *t = s->text;
         size_t tn = s->text_len;
@@ -517,7 +517,7 @@ void item_parse(struct eng *e, size_t k)
             toc_matches(doc->meeting.body, n, s, n) && !seen_section)
             continue; /* the committee's name repeated under the heading */
         if (eng_section(e, i, &m)) {
-            bool in_rec = sa.open && strcmp(sa.key, "recommendation") == 0;
+            bool in_rec = sa.open && sa.key[0] == 'r' && strcmp(sa.key, "recommendation") == 0;
             if (m.keep_line && in_rec) {
                 sec_add(&sa, s, n); /* "Det indstilles, at" inside Indstilling */
                 continue;
@@ -557,7 +557,7 @@ void item_parse(struct eng *e, size_t k)
         it->outcome = outcome_classify(it->decision_text, strlen(it->decision_text));
     struct seen seen = {0};
     for (size_t i = 0; i < it->nsections; i++)
-        if (strcmp(it->sections[i].key, "attachments") == 0)
+        if (it->sections[i].key[0] == 'a' && strcmp(it->sections[i].key, "attachments") == 0)
             add_attachments(e, it, it->sections[i].text, &seen);
     seen_free(&seen);
 

@@ -12,6 +12,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 static bool is_digit(char c)
@@ -418,12 +419,18 @@ bool classify_starts_with_person(const char *s, size_t n)
     return comma && people_is_name(s, (size_t)(comma - s));
 }
 
+/* The words that cannot end a heading, and the bytes of the longest: a
+ * longer last word is none of them (tables_init aborts if one outgrows it). */
+static const char *const dangling_words[] = {"den", "d.", "i", "for", "om", "af", "på", "fra", "til", "og", "ved", NULL};
+#define DANGLING_LONGEST 3
+
 /* Does the line end in a word that cannot end a heading ("… den",
  * "… d.", "… i")?  Then a converter cut it and the next line goes on. */
 bool classify_dangling_end(const char *s, size_t n)
 {
-    static const char *const words[] = {"den", "d.", "i", "for", "om", "af", "på", "fra", "til", "og", "ved", NULL};
-    enum { LONGEST = 3 }; /* bytes of the longest word: a longer last word is none */
+    const char *const *words = dangling_words;
+    tables(); /* which checks DANGLING_LONGEST against the words */
+    enum { LONGEST = DANGLING_LONGEST };
     size_t b = n;
     while (b > 0 && s[b - 1] != ' ' && n - b <= LONGEST)
         b--;
@@ -510,6 +517,9 @@ static size_t count(const char *const *t)
 
 static void tables_init(void)
 {
+    for (size_t k = 0; dangling_words[k]; k++)
+        if (strlen(dangling_words[k]) > DANGLING_LONGEST)
+            abort(); /* a longer word needs a longer bound in classify_dangling_end */
     const char *const *lists[] = {punkt_words, classify_case_labels, classify_doc_labels, duration_labels};
     for (size_t t = 0; t < sizeof lists / sizeof *lists; t++)
         for (size_t k = 0; lists[t][k]; k++)

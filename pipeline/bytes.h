@@ -62,6 +62,49 @@ static inline uint64_t bytes_lower8(uint64_t x)
     return x | (((ge_a ^ gt_z) & BYTES_HIGHS) >> 2);
 }
 
+/* x with the ASCII capitals among its eight bytes lowered and every other
+ * byte kept, bytes >= 0x80 too (bytes_lower8 is for ASCII only): each
+ * byte's top bit says whether its low seven bits are in A..Z. */
+static inline uint64_t bytes_fold8(uint64_t x)
+{
+    uint64_t y = x & ~BYTES_HIGHS;
+    uint64_t up = (y + BYTES_ONES * (0x80 - 'A')) & ~(y + BYTES_ONES * (0x80 - 'Z' - 1)) & ~x & BYTES_HIGHS;
+    return x | (up >> 2);
+}
+
+static inline uint64_t bytes_hash_mix(uint64_t h, uint64_t w)
+{
+    h = (h ^ w) * UINT64_C(0xBF58476D1CE4E5B9);
+    return h ^ (h >> 31);
+}
+
+/* A hash of s[0..n) for the parsers' small tables, eight bytes a step (the
+ * last eight overlapping the step before when n is no multiple of eight;
+ * n is mixed in), with ASCII case folded when fold is set: a multiply per
+ * eight bytes instead of one per byte, whose chain was the cost of hashing
+ * a word. */
+static inline uint64_t bytes_hash(const void *p, size_t n, bool fold)
+{
+    const unsigned char *s = p;
+    uint64_t h = UINT64_C(0x9E3779B97F4A7C15) ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w = bytes_load8(s + i);
+        h = bytes_hash_mix(h, fold ? bytes_fold8(w) : w);
+    }
+    if (i < n) {
+        uint64_t w = 0;
+        if (n >= 8) {
+            w = bytes_load8(s + n - 8);
+        } else {
+            for (size_t k = 0; k < n; k++)
+                w |= (uint64_t)s[k] << (8 * k);
+        }
+        h = bytes_hash_mix(h, fold ? bytes_fold8(w) : w);
+    }
+    return h;
+}
+
 #if defined(__SSE2__)
 /* Lanes of v equal to c. */
 static inline __m128i bytes_eq16(__m128i v, unsigned char c)

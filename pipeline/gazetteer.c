@@ -392,14 +392,12 @@ static size_t fold_word(const unsigned char *t, size_t len, size_t p, char *buf,
 
 /* ---- matching --------------------------------------------------------- */
 
+/* The slot hash of a folded word (bytes_hash: every word the quad filter
+ * passes is looked up, and a multiply chain per byte was its cost). */
 static uint32_t hash_str(const char *s, size_t n)
 {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 16777619u;
-    }
-    return h;
+    uint64_t h = bytes_hash(s, n, false);
+    return (uint32_t)(h >> 32) ^ (uint32_t)h;
 }
 
 /* The chain of entries whose first word is key[0..n), or -1. */

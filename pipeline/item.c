@@ -122,41 +122,10 @@ struct seen {
     int idx0[SEEN_INLINE];
 };
 
-/* ASCII capitals of eight bytes to lower case, without a branch per byte
- * (each byte's top bit says whether its low seven are in A..Z). */
-static uint64_t fold8(uint64_t v)
-{
-    uint64_t x = v & ~BYTES_HIGHS;
-    uint64_t up = (x + BYTES_ONES * (0x80 - 'A')) & ~(x + BYTES_ONES * (0x80 - 'Z' - 1)) & ~v & BYTES_HIGHS;
-    return v | (up >> 2);
-}
-
-static uint64_t seen_mix(uint64_t h, uint64_t w)
-{
-    h = (h ^ w) * 0xBF58476D1CE4E5B9ULL;
-    return h ^ (h >> 31);
-}
-
-/* The key of a title or amount as written, ASCII case folded: eight bytes
- * a step (the last eight overlapping the step before when the length is
- * no multiple of eight; the length is in the key). */
+/* The key of a title or amount as written, ASCII case folded. */
 static uint64_t seen_key(const char *s, size_t n)
 {
-    uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        h = seen_mix(h, fold8(bytes_load8(s + i)));
-    if (i < n) {
-        uint64_t w = 0;
-        if (n >= 8) {
-            w = bytes_load8(s + n - 8);
-        } else {
-            for (size_t k = 0; k < n; k++)
-                w |= (uint64_t)(unsigned char)s[k] << (8 * k);
-        }
-        h = seen_mix(h, fold8(w));
-    }
-    return h | 1;
+    return bytes_hash(s, n, true) | 1;
 }
 
 /* The index kept under key k, or -1. */

@@ -4,6 +4,7 @@
  * them per thread), and threads never see each other's chunks.
  */
 #include "util.h"
+#include "bytes.h"
 
 #include <criterion/criterion.h>
 #include <pthread.h>
@@ -115,4 +116,31 @@ Test(arena, threads_keep_their_own_chunks)
         pthread_join(t[i], &r);
         cr_assert_null(r, "thread %d saw bytes it did not write", i);
     }
+}
+
+/* bytes_hash sees every byte of a string of any length - the eight-byte
+ * steps and the overlapping last word - and, folding, ignores the case of
+ * ASCII letters only (not of Latin-1 letters, not of other bytes). */
+Test(bytes, hash_covers_every_byte_and_folds_ascii_case)
+{
+    char s[48], t[48];
+    for (size_t n = 1; n <= sizeof s; n++) {
+        for (size_t i = 0; i < n; i++)
+            s[i] = (char)('a' + (i * 7 + n) % 26);
+        for (size_t i = 0; i < n; i++) {
+            memcpy(t, s, n);
+            t[i] = (char)(t[i] == 'x' ? 'y' : 'x');
+            cr_assert_neq(bytes_hash(s, n, false), bytes_hash(t, n, false), "%zu bytes, byte %zu", n, i);
+            cr_assert_neq(bytes_hash(s, n, true), bytes_hash(t, n, true), "%zu bytes, byte %zu, folded", n, i);
+            t[i] = (char)(s[i] - 32); /* the same letter, upper case */
+            cr_assert_eq(bytes_hash(s, n, true), bytes_hash(t, n, true), "%zu bytes, capital at %zu", n, i);
+            cr_assert_neq(bytes_hash(s, n, false), bytes_hash(t, n, false), "%zu bytes, capital at %zu", n, i);
+        }
+        cr_assert_neq(bytes_hash(s, n, false), bytes_hash(s, n - 1, false), "%zu bytes and one fewer", n);
+    }
+    /* "@" and "`", "[" and "{", Latin-1 "Ø" and "ø" differ in bit 5 too, but are no ASCII capitals */
+    cr_assert_neq(bytes_hash("x@y", 3, true), bytes_hash("x`y", 3, true));
+    cr_assert_neq(bytes_hash("x[y", 3, true), bytes_hash("x{y", 3, true));
+    cr_assert_neq(bytes_hash("\xC3\x98lst", 5, true), bytes_hash("\xC3\xB8lst", 5, true));
+    cr_assert_neq(bytes_hash("abcdefgh\xC3\x98", 10, true), bytes_hash("abcdefgh\xC3\xB8", 10, true));
 }

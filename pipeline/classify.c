@@ -3,6 +3,7 @@
  * every line of every document passes through here.
  */
 #include "classify.h"
+#include "bytes.h"
 #include "util.h"
 #include "people.h"
 #include "sections.h"
@@ -478,10 +479,7 @@ static size_t first_word(const char *s, size_t n, char w[KW_MAX + 1])
 
 static size_t kw_slot(const char *w, size_t n)
 {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)w[i]) * 16777619u;
-    return h & (KW_SLOTS - 1);
+    return (size_t)bytes_hash(w, n, false) & (KW_SLOTS - 1);
 }
 
 static void kw_add(const char *lit)

@@ -7,6 +7,7 @@
  * name, and absentees are matched to it (allowing a slip of spelling).
  */
 #include "engine_internal.h"
+#include "bytes.h"
 #include "people.h"
 #include "sections.h"
 #include "text.h"
@@ -119,10 +120,7 @@ static char *fold_name(struct arena *a, const char *name)
 
 static size_t roll_hash(const struct roll *r, const char *f)
 {
-    uint32_t h = 2166136261u;
-    for (; *f; f++)
-        h = (h ^ (unsigned char)*f) * 16777619u;
-    return h & (r->nslot - 1);
+    return (size_t)bytes_hash(f, strlen(f), false) & (r->nslot - 1);
 }
 
 static void roll_insert(struct roll *r, size_t idx)

@@ -102,21 +102,15 @@ static long long multiplier_at(const char *s, size_t n, size_t i, size_t *len)
 {
     if (i >= n || (s[i] != 'm' && s[i] != 'M'))
         return 0; /* every multiplier word starts with m */
-    char f2[2];
-    text_first2(s + i, n - i, f2);
     once_run(&mult_once, mult_ix_init);
-    unsigned b = text_lits_bucket(f2);
-    for (size_t j = mult_ix.at[b]; j < mult_ix.at[b + 1]; j++) {
-        size_t k = mult_ix.k[j];
-        size_t l = text_quad_may_match(&mult_ix.quad[k], s + i, n - i) ? text_prefix_ci_len(s + i, n - i, mult_words[k]) : 0;
-        if (l && !text_is_word_at(s, n, i + l)) {
-            if (i + l < n && s[i + l] == '.')
-                l++;
-            *len = l;
-            return mult_of[k];
-        }
-    }
-    return 0;
+    size_t l;
+    int k = text_lits_word(&mult_ix, mult_words, s + i, n - i, &l);
+    if (k < 0)
+        return 0;
+    if (i + l < n && s[i + l] == '.')
+        l++;
+    *len = l;
+    return mult_of[k];
 }
 
 /* "kr", "kr.", "kroner", "DKK", ",-" */

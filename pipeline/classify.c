@@ -125,17 +125,11 @@ static size_t punkt_prefix(const char *s, size_t n)
     const char *const *words = punkt_words;
     if (n < 4 || !text_is_upper_at(s, n, 0))
         return 0;
-    char f2[2];
-    text_first2(s, n, f2);
     tables();
-    unsigned b = text_lits_bucket(f2);
-    for (size_t j = punkt_ix.at[b]; j < punkt_ix.at[b + 1]; j++) {
-        size_t k = punkt_ix.k[j];
-        size_t l = text_quad_may_match(&punkt_ix.quad[k], s, n) ? text_prefix_ci_len(s, n, words[k]) : 0;
-        if (l)
-            return l;
-    }
-    return 0;
+    struct text_lits_walk w;
+    size_t l;
+    text_lits_begin(&punkt_ix, s, n, &w);
+    return text_lits_next(&punkt_ix, words, s, n, &w, &l) >= 0 ? l : 0;
 }
 
 bool classify_candidate(const char *s, size_t n, struct heading_cand *c)
@@ -247,13 +241,11 @@ bool classify_labelled(const char *s, size_t n, enum classify_label table, const
     tables();
     const char *const *labels = label_tables[table];
     const struct text_lits *ix = &label_ix[table];
-    char f2[2];
-    text_first2(s, n, f2);
-    unsigned b = text_lits_bucket(f2);
-    for (size_t j = ix->at[b]; j < ix->at[b + 1]; j++) {
-        size_t k = ix->k[j];
-        size_t l = text_quad_may_match(&ix->quad[k], s, n) ? text_prefix_ci_len(s, n, labels[k]) : 0;
-        if (!l || l >= n)
+    struct text_lits_walk w;
+    size_t l;
+    text_lits_begin(ix, s, n, &w);
+    while (text_lits_next(ix, labels, s, n, &w, &l) >= 0) {
+        if (l >= n)
             continue;
         size_t i = l;
         while (i < n && (s[i] == '.' || s[i] == ' '))

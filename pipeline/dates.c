@@ -61,23 +61,16 @@ static void fmt_date(char out[11], int y, int m, int d)
 /* Month name at s[i..): returns month 1..12 and sets *len, or 0. */
 static int month_at(const char *s, size_t n, size_t i, size_t *len)
 {
-    char f2[2];
-    text_first2(s + i, n - i, f2);
     once_run(&month_once, month_ix_init);
-    unsigned b = text_lits_bucket(f2);
-    for (size_t j = month_ix.at[b]; j < month_ix.at[b + 1]; j++) {
-        size_t k = month_ix.k[j];
-        size_t l = text_quad_may_match(&month_ix.quad[k], s + i, n - i) ? text_prefix_ci_len(s + i, n - i, month_names[k]) : 0;
-        if (l && !text_is_word_at(s, n, i + l)) {
-            *len = l;
-            /* an abbreviation (a month's form after its first) takes its
-             * full stop */
-            if (i + l < n && s[i + l] == '.' && k > 0 && month_of[k - 1] == month_of[k])
-                (*len)++;
-            return month_of[k];
-        }
-    }
-    return 0;
+    size_t l;
+    int k = text_lits_word(&month_ix, month_names, s + i, n - i, &l);
+    if (k < 0)
+        return 0;
+    *len = l;
+    /* an abbreviation (a month's form after its first) takes its full stop */
+    if (i + l < n && s[i + l] == '.' && k > 0 && month_of[k - 1] == month_of[k])
+        (*len)++;
+    return month_of[k];
 }
 
 static size_t skip_blanks(const char *s, size_t n, size_t i)

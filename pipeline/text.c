@@ -593,6 +593,17 @@ int text_word_stem_any(const char *s, size_t n, const char *const *stems)
     return text_stems_find(&st, s, n);
 }
 
+int text_lits_word(const struct text_lits *ix, const char *const *lits, const char *s, size_t n, size_t *len)
+{
+    struct text_lits_walk w;
+    text_lits_begin(ix, s, n, &w);
+    int k;
+    while ((k = text_lits_next(ix, lits, s, n, &w, len)) >= 0)
+        if (!text_is_word_at(s, n, *len))
+            return k;
+    return -1;
+}
+
 size_t text_count_words_upto(const char *s, size_t n, size_t limit)
 {
     size_t w = 0;

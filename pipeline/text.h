@@ -195,6 +195,40 @@ static inline unsigned text_lits_bucket(const char f[2])
     return ((unsigned)(unsigned char)f[0] * 31u + (unsigned char)f[1]) & 255u;
 }
 
+/* A walk over the entries of lits[] (indexed by ix) that s[0..n) starts
+ * with, in table order: text_lits_begin, then text_lits_next until it
+ * returns -1; each entry found is its index, with its length in *len.
+ * Callers that want more of a match (a whole word, a colon after it) test
+ * it and walk on. */
+struct text_lits_walk {
+    size_t j, end; /* the bucket's positions left */
+};
+static inline void text_lits_begin(const struct text_lits *ix, const char *s, size_t n, struct text_lits_walk *w)
+{
+    char f2[2];
+    text_first2(s, n, f2);
+    unsigned b = text_lits_bucket(f2);
+    w->j = ix->at[b];
+    w->end = ix->at[b + 1];
+}
+static inline int text_lits_next(const struct text_lits *ix, const char *const *lits, const char *s, size_t n,
+                                 struct text_lits_walk *w, size_t *len)
+{
+    while (w->j < w->end) {
+        size_t k = ix->k[w->j++];
+        size_t l = text_quad_may_match(&ix->quad[k], s, n) ? text_prefix_ci_len(s, n, lits[k]) : 0;
+        if (l) {
+            *len = l;
+            return (int)k;
+        }
+    }
+    return -1;
+}
+
+/* The first of them that s starts with as a whole word (no word byte
+ * after it; one before s[0] is the caller's business), or -1. */
+int text_lits_word(const struct text_lits *ix, const char *const *lits, const char *s, size_t n, size_t *len);
+
 /* Does any word of s[0..n) start with one of stems[] (lower-case, NULL
  * terminated)?  Returns the index of the first stem found, or -1.  One pass
  * over the words, each compared by its first two bytes before anything

@@ -58,7 +58,7 @@ void text_fold(char *dst, const char *s, size_t n)
                 unsigned char d = (unsigned char)s[i + 1];
                 dst[i] = (char)c;
                 /* U+00C0..U+00DE upper-case (except U+00D7 multiplication sign) */
-                dst[i + 1] = (char)((d >= 0x80 && d <= 0x9E && d != 0x97) ? d + 0x20 : d);
+                dst[i + 1] = (char)(text_latin1_upper(d) ? d + 0x20 : d);
                 i++;
                 continue;
             }
@@ -134,8 +134,8 @@ bool text_fold_eq(const char *a, const char *b, size_t m, size_t cmp)
                 return false;
             if (i + 1 < cmp) {
                 unsigned char e = (unsigned char)a[i + 1], f = (unsigned char)b[i + 1];
-                e = (unsigned char)((e >= 0x80 && e <= 0x9E && e != 0x97) ? e + 0x20 : e);
-                f = (unsigned char)((f >= 0x80 && f <= 0x9E && f != 0x97) ? f + 0x20 : f);
+                e = (unsigned char)(text_latin1_upper(e) ? e + 0x20 : e);
+                f = (unsigned char)(text_latin1_upper(f) ? f + 0x20 : f);
                 if (e != f)
                     return false;
             }

@@ -96,29 +96,38 @@ static inline long text_find_prefix_ci(const char *s, size_t n, const char *lit)
     return text_find_prefix_ci_n(s, n, lit, strlen(lit));
 }
 
+/* The second byte of a Latin-1 letter after its 0xC3 lead: a capital
+ * (U+00C0..U+00DE but the sign U+00D7) or a lower-case letter (U+00DF..
+ * U+00FF but U+00F7).  One definition for every test and fold below. */
+static inline bool text_latin1_upper(unsigned char d)
+{
+    return d >= 0x80 && d <= 0x9E && d != 0x97;
+}
+static inline bool text_latin1_lower(unsigned char d)
+{
+    return d >= 0x9F && d <= 0xBF && d != 0xB7;
+}
+
 /* Is there an upper-case (lower-case) letter at s[i], ASCII or Latin-1
  * (ÆØÅÉ…)?  Inline: the parsers ask it of nearly every line's first byte. */
-static inline bool text_is_upper_at(const char *s, size_t n, size_t i)
+static inline bool text_case_at(const char *s, size_t n, size_t i, bool upper)
 {
     if (i >= n)
         return false;
     unsigned char c = (unsigned char)s[i];
     if (c == 0xC3 && i + 1 < n) {
         unsigned char d = (unsigned char)s[i + 1];
-        return d >= 0x80 && d <= 0x9E && d != 0x97;
+        return upper ? text_latin1_upper(d) : text_latin1_lower(d);
     }
-    return (unsigned char)(c - 'A') < 26u;
+    return (unsigned char)(c - (upper ? 'A' : 'a')) < 26u;
+}
+static inline bool text_is_upper_at(const char *s, size_t n, size_t i)
+{
+    return text_case_at(s, n, i, true);
 }
 static inline bool text_is_lower_at(const char *s, size_t n, size_t i)
 {
-    if (i >= n)
-        return false;
-    unsigned char c = (unsigned char)s[i];
-    if (c == 0xC3 && i + 1 < n) {
-        unsigned char d = (unsigned char)s[i + 1];
-        return d >= 0x9F && d <= 0xBF && d != 0xB7;
-    }
-    return (unsigned char)(c - 'a') < 26u;
+    return text_case_at(s, n, i, false);
 }
 
 /* The first two bytes of s folded, for a cheap pre-check against many
@@ -129,7 +138,7 @@ static inline void text_first2(const char *s, size_t n, char f[2])
     unsigned char a = n ? (unsigned char)s[0] : 0, b = n > 1 ? (unsigned char)s[1] : 0;
     if (a >= 'A' && a <= 'Z')
         a = (unsigned char)(a + 32);
-    if (a == 0xC3 ? (b >= 0x80 && b <= 0x9E && b != 0x97) : (b >= 'A' && b <= 'Z'))
+    if (a == 0xC3 ? text_latin1_upper(b) : (b >= 'A' && b <= 'Z'))
         b = (unsigned char)(b + 32);
     f[0] = (char)a;
     f[1] = (char)b;
